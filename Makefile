@@ -1,0 +1,45 @@
+# The README's commands. Each target installs what it needs on first use.
+PYTHON ?= python3
+VENV ?= .venv
+SAM_VENV ?= .venv-sam
+PY := $(VENV)/bin/python
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: demo test lint bench install sam build validate clean
+
+demo: install            ## run the monitoring job locally on bundled sample feeds
+	$(VENV)/bin/portevoix demo
+
+test: install sam        ## the whole test suite (what CI runs)
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check layers functions tests bench
+
+bench: install           ## benchmarks: print numbers, compare with bench/baseline.json
+	$(PY) bench/veille.py
+
+validate: sam            ## sam validate --lint on the template
+	$(SAM_VENV)/bin/sam validate --lint
+
+build: sam               ## sam build (needs python3.12 on PATH; pyenv: PYENV_VERSION=3.11.7:3.12.1)
+	$(SAM_VENV)/bin/sam build
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Porte-voix needs Python 3.11 or newer (found $$($(PYTHON) --version))"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+# The SAM CLI pins its own boto3: it lives in a virtual environment of its own.
+sam: $(SAM_VENV)/.installed
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
+	@touch $@
+
+clean:
+	rm -rf .portevoix .aws-sam .pytest_cache

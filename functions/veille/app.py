@@ -1,0 +1,27 @@
+"""Veille: poll the feeds that are due (EventBridge Scheduler, every 15 minutes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="veille")
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix import runtime, veille
+
+    config = runtime.config()
+    remaining = context.get_remaining_time_in_millis() / 1000 if context else 300
+    report = veille.poll(
+        config,
+        runtime.event_time(event),
+        scheduled=event.get("job") != "veille-now",
+        budget_seconds=max(10.0, remaining - 30),
+    )
+    result = report.to_dict()
+    # One summary line per run; per-feed detail as fields, never raw bodies.
+    logger.info("poll finished", extra={"poll": result})
+    return result

@@ -1,0 +1,209 @@
+"""``portevoix``: the command line of the local mode.
+
+Exit codes: 0 done, 1 done but some feeds failed (the rest is stored),
+2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def _config_path(arg: str | None) -> Path:
+    from .errors import ConfigError
+
+    for candidate in (arg, os.environ.get("PORTEVOIX_CONFIG"), "portevoix.yaml"):
+        if candidate:
+            path = Path(candidate)
+            if arg is None and candidate == "portevoix.yaml" and not path.exists():
+                break
+            return path
+    raise ConfigError(
+        "command line",
+        [
+            "no configuration: pass --config FILE, set PORTEVOIX_CONFIG, or create ./portevoix.yaml "
+            "(copy config/example.yaml to start)"
+        ],
+    )
+
+
+def _load(arg: str | None) -> tuple[Any, str]:
+    from .config import load_config
+
+    path = _config_path(arg)
+    config = load_config(path)  # validates, naming the file in any error
+    return config, path.read_text(encoding="utf-8")
+
+
+def _stack(args: argparse.Namespace, config: Any, text: str) -> Any:
+    from .localmode import LocalStack
+
+    return LocalStack(
+        Path(args.home) if args.home else None, config_text=text, sender=config.sender
+    )
+
+
+def _print_poll(report: dict[str, Any], out: Any = sys.stdout) -> None:
+    p = out.write
+    p(
+        f"Polled {report['polled']} of {report['feeds']} feed(s): {report['fetched']} fetched, "
+        f"{report['not_modified']} not modified, {report['unchanged']} unchanged, "
+        f"{len(report['failed'])} failed, {len(report['skipped'])} skipped.\n"
+    )
+    p(f"{report['new_items']} new item(s), {report['mentions']} new brand mention(s).\n")
+    for f in report["failed"]:
+        p(f"  FAILED  {f['feed']}: {f['error']}\n")
+    for f in report["skipped"]:
+        p(f"  skipped {f['feed']}: {f['reason']}\n")
+    for f in report["warnings"]:
+        p(f"  warning {f['feed']}: {f['warning']}\n")
+
+
+def cmd_veille(args: argparse.Namespace) -> int:
+    from functions.veille.app import lambda_handler
+
+    from .runtime import schedule_event
+
+    config, text = _load(args.config)
+    with _stack(args, config, text) as stack:
+        report = stack.invoke(lambda_handler, schedule_event("veille-now"), "portevoix-veille")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_poll(report)
+    return EXIT_PARTIAL if report["failed"] else EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from . import digest
+
+    config, text = _load(args.config)
+    with _stack(args, config, text) as stack:
+        sent = digest.send(config)
+        where = stack.outbox
+    if args.json:
+        print(json.dumps({"sent": sent, "outbox": str(where)}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not sent:
+        print("No digest sent: nobody in the team receives it (team[].digest).")
+    for s in sent:
+        print(f"Digest ({s['lang']}) sent to {', '.join(s['to'])}: {s['subject']}")
+        if s.get("html"):
+            print(f"  {s['html']}\n  {s['eml']}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from functions.veille.app import lambda_handler
+
+    from . import demo, digest
+    from .config import parse_config
+    from .localmode import FeedServer, LocalStack, default_home
+    from .runtime import schedule_event
+
+    home = (Path(args.home) if args.home else default_home()) / "demo"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    say = print
+    with FeedServer(demo.routes()) as server:
+        text = demo.config_yaml(server.base_url)
+        (home / "portevoix.yaml").write_text(text, encoding="utf-8")
+        config = parse_config(text, str(home / "portevoix.yaml"))
+        say(
+            f"Porte-voix demo: brand {config.brand.name}, {len(config.feeds)} sources served on "
+            f"{server.base_url} (no internet needed)."
+        )
+        say(f"Configuration: {home / 'portevoix.yaml'}\n")
+        with LocalStack(home, config_text=text, sender=config.sender) as stack:
+            say("1. First poll (the schedule's event, sent to the veille handler):")
+            first = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
+            _print_poll(first)
+            say("\n2. Second poll: the servers answer 304 Not Modified, nothing is stored twice:")
+            second = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
+            _print_poll(second)
+            say("\n3. Morning digest, one per language of the team:")
+            sent = digest.send(config)
+            for s in sent:
+                say(f"   {s['lang']}: {s['subject']}")
+                say(f"       -> {s['html']}")
+        say(f"\nOpen the .html files in a browser, or the .eml in a mail client: {stack.outbox}")
+        say(
+            "Run it on your own sources: cp config/example.yaml portevoix.yaml, edit, then "
+            "`portevoix veille` and `portevoix digest`."
+        )
+    ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0
+    return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portevoix",
+        description="Porte-voix: monitoring, inbox and publishing for community managers "
+        "(local mode: AWS emulated on this machine).",
+    )
+    parser.add_argument(
+        "--home", help="local state folder (default: $PORTEVOIX_HOME or .portevoix)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("veille", help="poll every feed now and store what is new")
+    p.add_argument(
+        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_veille)
+
+    p = sub.add_parser(
+        "digest", help="send the digest of the last 24 hours (locally: to the outbox)"
+    )
+    p.add_argument(
+        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The handlers log one JSON line per run for CloudWatch; a terminal user
+    # reads the CLI's own summary instead (set POWERTOOLS_LOG_LEVEL=INFO to see both).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    _ensure_repo_on_path()
+    from .errors import ConfigError, PortevoixError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PortevoixError as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except KeyboardInterrupt:
+        return 130
+
+
+def _ensure_repo_on_path() -> None:
+    """The handlers live in ``functions/`` at the repository root."""
+    from .localmode import repo_root
+
+    root = str(repo_root())
+    if root not in sys.path:
+        sys.path.insert(0, root)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,282 @@
+"""The brand's configuration: one YAML document, validated at load.
+
+Every problem is reported with the field's path and the file it came from,
+and nothing runs on an invalid configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigError
+
+Language = Literal["fr", "en"]
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host name")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has an invalid port") from exc
+    return value
+
+
+def _check_terms(values: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("must not contain empty terms")
+    return cleaned
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+Terms = Annotated[list[str], AfterValidator(_check_terms)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Brand(_Model):
+    name: str = Field(min_length=1, description="The brand's name as people write it.")
+    aliases: Terms = Field(default_factory=list)
+    exclude: Terms = Field(
+        default_factory=list,
+        description="Phrases that look like the brand but are not (e.g. 'orange juice').",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+class Member(_Model):
+    email: Email
+    name: str = ""
+    language: Language | None = None
+    digest: bool = True
+
+
+class Competitor(_Model):
+    name: str = Field(min_length=1)
+    aliases: Terms = Field(default_factory=list)
+
+
+class Feed(_Model):
+    url: HttpUrl
+    id: str | None = Field(default=None, description="Stable slug; defaults to a hash of the URL.")
+    name: str = ""
+    topics: list[str] = Field(default_factory=list)
+    interval_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str | None) -> str | None:
+        if v is not None and not _SLUG.match(v):
+            raise ValueError(
+                f"{v!r} must be lower-case letters, digits, '-' or '_' (at most 63 characters)"
+            )
+        return v
+
+    @property
+    def key(self) -> str:
+        """The feed's stable identifier in the table."""
+        return self.id or "u" + hashlib.sha256(self.url.encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        return self.name or urlsplit(self.url).hostname or self.url
+
+
+class Fetch(_Model):
+    interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    connect_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    read_timeout_seconds: float = Field(default=15, gt=0, le=120)
+    total_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    max_body_mb: float = Field(default=5, gt=0, le=50)
+    max_redirects: int = Field(default=5, ge=0, le=10)
+    concurrency: int = Field(default=16, ge=1, le=64)
+    max_backoff_hours: float = Field(default=24, gt=0, le=7 * 24)
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Let feeds live on loopback/private addresses (local mode, intranets).",
+    )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR blocks allowed even though they are private (e.g. one intranet host).",
+    )
+    contact: str = Field(default="", description="URL or email added to the User-Agent.")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _cidrs(cls, values: list[str]) -> list[str]:
+        for v in values:
+            try:
+                ipaddress.ip_network(v, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{v!r} is not an IP network (CIDR)") from exc
+        return values
+
+
+class Digest(_Model):
+    hour: int = Field(default=8, ge=0, le=23)
+    max_items_per_group: int = Field(default=8, ge=1, le=100)
+    backlog_days: int = Field(
+        default=2,
+        ge=0,
+        le=90,
+        description="Items published longer ago than this are stored but left out of digests.",
+    )
+
+
+class Config(_Model):
+    brand: Brand
+    language: Language = Field(default="fr", description="Default language of emails.")
+    timezone: str = "Europe/Paris"
+    sender: Email = Field(description="The verified SES address emails are sent from.")
+    team: list[Member] = Field(min_length=1)
+    topics: dict[str, Terms] = Field(default_factory=dict)
+    competitors: list[Competitor] = Field(default_factory=list)
+    feeds: list[Feed] = Field(default_factory=list)
+    fetch: Fetch = Field(default_factory=Fetch)
+    digest: Digest = Field(default_factory=Digest)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{v!r} is not an IANA time zone (e.g. Europe/Paris)") from exc
+        return v
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, terms in v.items():
+            if not str(name).strip():
+                raise ValueError("topic names must not be empty")
+            if not terms:
+                raise ValueError(f"topic {name!r} has no keywords")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_feeds(self) -> Config:
+        seen: dict[str, int] = {}
+        for i, feed in enumerate(self.feeds):
+            if feed.key in seen:
+                raise ValueError(
+                    f"feeds[{i}] duplicates feeds[{seen[feed.key]}] ({feed.id or feed.url})"
+                )
+            seen[feed.key] = i
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of the configuration, to cache what is derived from it."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    def recipients(self) -> dict[str, list[str]]:
+        """Digest recipients grouped by the language they read."""
+        groups: dict[str, list[str]] = {}
+        for m in self.team:
+            if m.digest:
+                groups.setdefault(m.language or self.language, []).append(m.email)
+        return groups
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> str:
+    where = _loc(tuple(p for p in err["loc"] if not str(p).startswith("function-")))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key (check its spelling; see config/example.yaml)"
+    if kind == "missing":
+        return f"{where}: required but missing"
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Validate a YAML document; raise ConfigError naming every faulty field."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [f"not valid YAML{where}: {problem}"]) from None
+    if data is None:
+        raise ConfigError(source, ["the file is empty; start from config/example.yaml"])
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["the top level must be a mapping (key: value)"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a configuration file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(p), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), [f"cannot read the file: {exc}"]) from None
+    return parse_config(text, str(p))

@@ -1,0 +1,331 @@
+"""The local mode: the deployed handlers, run on one machine with moto as AWS.
+
+The table is created from ``infra/template.yaml`` itself, so local runs and
+deployments cannot drift. Its items are saved under the local home
+(``.portevoix/`` or ``$PORTEVOIX_HOME``) when a command ends and loaded when
+the next one starts; emails land in ``<home>/outbox`` as .eml and .html.
+This module is a development tool: it is not shipped in the Lambda layer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REGION = "eu-west-3"
+TABLE = "portevoix-local"
+CONFIG_PARAMETER = "/portevoix/config"
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[3]
+
+
+def template_path() -> Path:
+    return Path(os.environ.get("PORTEVOIX_TEMPLATE") or repo_root() / "infra" / "template.yaml")
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("PORTEVOIX_HOME") or ".portevoix")
+
+
+class _CfnLoader:
+    """A YAML loader that reads CloudFormation short tags (!Ref, !Sub...) as plain values."""
+
+    @staticmethod
+    def load(text: str) -> Any:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        def any_tag(loader: Any, suffix: str, node: Any) -> Any:
+            if isinstance(node, yaml.ScalarNode):
+                return {suffix: loader.construct_scalar(node)}
+            if isinstance(node, yaml.SequenceNode):
+                return {suffix: loader.construct_sequence(node, deep=True)}
+            return {suffix: loader.construct_mapping(node, deep=True)}
+
+        Loader.add_multi_constructor("!", any_tag)
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+
+
+def load_template(path: Path | None = None) -> dict[str, Any]:
+    return _CfnLoader.load((path or template_path()).read_text(encoding="utf-8"))
+
+
+def table_definition(path: Path | None = None) -> dict[str, Any]:
+    """CreateTable arguments built from the template's table resource."""
+    resources = load_template(path)["Resources"]
+    tables = [r for r in resources.values() if r.get("Type") == "AWS::DynamoDB::Table"]
+    if len(tables) != 1:
+        raise RuntimeError(f"expected one DynamoDB table in the template, found {len(tables)}")
+    props = tables[0]["Properties"]
+    args: dict[str, Any] = {
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        args["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        args["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    return args
+
+
+def create_table(name: str = TABLE, client: Any = None) -> None:
+    from . import aws
+
+    ddb = client or aws.client("dynamodb")
+    ddb.create_table(TableName=name, **table_definition())
+    ddb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"}
+    )
+
+
+class LambdaContext:
+    """The parts of a Lambda context the handlers and Powertools read."""
+
+    def __init__(self, function_name: str, timeout_seconds: int = 300):
+        import time
+
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:000000000000:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        import time
+
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class LocalStack:
+    """moto as AWS for the duration of a ``with`` block, state kept on disk."""
+
+    def __init__(
+        self, home: Path | None = None, config_text: str | None = None, sender: str | None = None
+    ):
+        self.home = Path(home or default_home())
+        self.config_text = config_text
+        self.sender = sender
+        self._saved_env: dict[str, str | None] = {}
+        self._mock: Any = None
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "state" / "table.json"
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    def _setenv(self, **values: str) -> None:
+        for key, value in values.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def __enter__(self) -> LocalStack:
+        from moto import mock_aws
+
+        from . import aws, runtime
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._setenv(
+            AWS_ACCESS_KEY_ID="local",
+            AWS_SECRET_ACCESS_KEY="local",  # noqa: S106 - moto's fake credentials
+            AWS_SESSION_TOKEN="local",  # noqa: S106
+            AWS_DEFAULT_REGION=REGION,
+            AWS_REGION=REGION,
+            TABLE_NAME=TABLE,
+            CONFIG_PARAMETER=CONFIG_PARAMETER,
+            PORTEVOIX_OUTBOX=str(self.outbox.resolve()),
+            POWERTOOLS_METRICS_NAMESPACE="Portevoix",
+        )
+        self._saved_env.setdefault(
+            "PORTEVOIX_AWS_ENDPOINT", os.environ.get("PORTEVOIX_AWS_ENDPOINT")
+        )
+        os.environ.pop("PORTEVOIX_AWS_ENDPOINT", None)
+        aws.reset()
+        runtime.reset()
+        self._mock = mock_aws()
+        self._mock.start()
+        try:
+            create_table()
+            if self.sender:
+                aws.client("ses").verify_email_identity(EmailAddress=self.sender)
+            if self.config_text is not None:
+                aws.client("ssm").put_parameter(
+                    Name=CONFIG_PARAMETER,
+                    Value=self.config_text,
+                    Type="String",
+                    Tier="Advanced",
+                    Overwrite=True,
+                )
+            self._load()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from . import aws, runtime
+
+        try:
+            if self._mock is not None:
+                self._save()  # what was written is real, even when the command failed
+        finally:
+            if self._mock is not None:
+                self._mock.stop()
+                self._mock = None
+            aws.reset()
+            runtime.reset()
+            for key, value in self._saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            self._saved_env.clear()
+
+    def _load(self) -> None:
+        from . import aws
+
+        if not self.state_file.exists():
+            return
+        try:
+            items = json.loads(self.state_file.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RuntimeError(
+                f"the local state {self.state_file} is unreadable ({exc}); move it away to start afresh"
+            ) from None
+        ddb = aws.client("dynamodb")
+        for i in range(0, len(items), 25):
+            ddb.batch_write_item(
+                RequestItems={TABLE: [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
+            )
+
+    def _save(self) -> None:
+        """Write every item to disk (a Scan: fine for a laptop, never used in production)."""
+        from . import aws
+
+        ddb = aws.client("dynamodb")
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"TableName": TABLE}
+        while True:
+            resp = ddb.scan(**kwargs)
+            items.extend(resp.get("Items", []))
+            if not resp.get("LastEvaluatedKey"):
+                break
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(items), encoding="utf-8")
+        tmp.replace(self.state_file)
+
+    def invoke(self, handler: Any, event: dict[str, Any], function_name: str) -> Any:
+        """Call a Lambda handler in-process with a Lambda-like context."""
+        return handler(event, LambdaContext(function_name))
+
+    def sent_emails(self) -> list[Any]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
+
+
+# ---------------------------------------------------------------------------
+# A static feed server with real conditional GET, for the demo and tests.
+
+
+class FeedServer:
+    """Serves ``{path: (body, content_type)}`` on 127.0.0.1 with ETag and Last-Modified."""
+
+    def __init__(self, routes: dict[str, tuple[bytes, str]] | None = None, port: int = 0):
+        self.routes: dict[str, tuple[bytes, str, str, float]] = {}
+        self.hits: dict[str, int] = {}
+        self._lock = threading.Lock()
+        for path, (body, ctype) in (routes or {}).items():
+            self.set(path, body, ctype)
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?", 1)[0]
+                with server._lock:
+                    server.hits[path] = server.hits.get(path, 0) + 1
+                    route = server.routes.get(path)
+                if route is None:
+                    self._send(404, b"not found", "text/plain")
+                    return
+                body, ctype, etag, mtime = route
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                fresh = inm == etag if inm else False
+                if not inm and ims:
+                    try:
+                        fresh = parsedate_to_datetime(ims).timestamp() >= int(mtime)
+                    except (TypeError, ValueError):
+                        fresh = False
+                if fresh:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self._send(200, body, ctype, etag, formatdate(mtime, usegmt=True))
+
+            def _send(
+                self, status: int, body: bytes, ctype: str, etag: str = "", lm: str = ""
+            ) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                if etag:
+                    self.send_header("ETag", etag)
+                if lm:
+                    self.send_header("Last-Modified", lm)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def set(self, path: str, body: bytes, content_type: str = "application/rss+xml") -> None:
+        import time
+
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        with self._lock:
+            self.routes[path] = (body, content_type, etag, time.time())
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def __enter__(self) -> FeedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,116 @@
+"""Brand, competitor and keyword matching.
+
+Matching is case- and accent-insensitive (``reseau`` matches ``réseau``),
+on whole words; ``#hashtags`` and ``@handles`` match their word, and a
+multi-word term also matches its joined form (``porte voix`` matches
+``#portevoix`` and ``Porte-Voix``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'"})
+_JOIN = r"[\s\-_.'·]*"
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form of ``text`` used for matching."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return stripped.casefold()
+
+
+def _term_pattern(term: str) -> str | None:
+    folded = fold(term).strip()
+    if not folded:
+        return None
+    words = [re.escape(w) for w in re.split(r"[\s\-_]+", folded) if w]
+    if not words:
+        return None
+    body = _JOIN.join(words)
+    # Whole word: no word character right before or after. A leading '#' or
+    # '@' in the text is not a word character, so hashtags/handles match.
+    return rf"(?<!\w){body}(?!\w)"
+
+
+def _compile(terms: list[str]) -> re.Pattern[str] | None:
+    patterns = sorted({p for p in (_term_pattern(t) for t in terms) if p}, key=len, reverse=True)
+    if not patterns:
+        return None
+    return re.compile("|".join(patterns))
+
+
+@dataclass
+class Match:
+    brand: bool = False
+    brand_terms: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    competitors: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.brand or self.topics or self.competitors)
+
+
+class Matcher:
+    """Compiled matchers for one configuration."""
+
+    def __init__(
+        self,
+        brand_terms: list[str],
+        topics: dict[str, list[str]],
+        competitors: dict[str, list[str]],
+        exclude: list[str] | None = None,
+    ):
+        self._brand = _compile(brand_terms)
+        self._exclude = _compile(exclude or [])
+        self._topics = {name: p for name, terms in topics.items() if (p := _compile(terms))}
+        self._competitors = {
+            name: p for name, terms in competitors.items() if (p := _compile(terms))
+        }
+
+    @classmethod
+    def from_config(cls, config: Any) -> Matcher:
+        return _matcher_for(config)
+
+    def match(self, *texts: str) -> Match:
+        folded = fold(" \n ".join(t for t in texts if t))
+        result = Match()
+        brand_text = self._exclude.sub(" ", folded) if self._exclude else folded
+        if self._brand:
+            found = sorted({m.group(0) for m in self._brand.finditer(brand_text)})
+            result.brand = bool(found)
+            result.brand_terms = found
+        keywords: set[str] = set()
+        for name, pattern in self._topics.items():
+            hits = {m.group(0) for m in pattern.finditer(folded)}
+            if hits:
+                result.topics.append(name)
+                keywords |= hits
+        for name, pattern in self._competitors.items():
+            if pattern.search(folded):
+                result.competitors.append(name)
+        result.keywords = sorted(keywords)
+        return result
+
+
+_CACHE: dict[str, Matcher] = {}
+
+
+def _matcher_for(config: Any) -> Matcher:
+    cached = _CACHE.get(config.fingerprint)
+    if cached:
+        return cached
+    brand = config.brand
+    matcher = _CACHE[config.fingerprint] = Matcher(
+        brand_terms=[brand.name, *brand.aliases],
+        topics={name: list(terms) for name, terms in config.topics.items()},
+        competitors={c.name: [c.name, *c.aliases] for c in config.competitors},
+        exclude=list(brand.exclude),
+    )
+    return matcher

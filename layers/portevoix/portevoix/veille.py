@@ -1,0 +1,351 @@
+"""One poll of the configured feeds: fetch what is due, store what is new.
+
+Order of writes keeps nothing lost: new items, then mentions, then the feed
+states (ETag, body hash, ids seen). If a write fails, the states are not
+saved and the next poll sees the same entries again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import feeds as feedmod
+from . import store
+from .config import Config, Feed
+from .errors import FeedParseError, FetchError
+from .matching import Matcher
+
+ITEM_TTL_DAYS = 90
+SEEN_PREFIX = 12  # hex chars of an item id kept in a feed's state
+SEEN_MAX = 400
+DUE_SLACK = timedelta(minutes=1)  # a schedule that fires early still polls
+
+
+@dataclass
+class FeedOutcome:
+    feed: Feed
+    status: str  # fetched | not_modified | unchanged | failed | skipped
+    entries: list[feedmod.Entry] = field(default_factory=list)
+    error: str | None = None
+    warning: str | None = None
+    state: dict[str, Any] | None = None  # the state to save, None when unchanged
+    note: str | None = None
+
+
+@dataclass
+class PollReport:
+    feeds: int = 0
+    polled: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    entries: int = 0
+    new_items: int = 0
+    mentions: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feeds": self.feeds,
+            "polled": self.polled,
+            "fetched": self.fetched,
+            "not_modified": self.not_modified,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            "entries": self.entries,
+            "new_items": self.new_items,
+            "mentions": self.mentions,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_iso(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _state_key(feed: Feed) -> tuple[str, str]:
+    return (f"FEED#{feed.key}", "STATE")
+
+
+def _due(feed: Feed, state: dict[str, Any] | None, now: datetime, scheduled: bool) -> str | None:
+    """Why the feed is not polled now, or None when it is due."""
+    if not state or state.get("url") != feed.url:
+        return None
+    retry_at = _parse_iso(state.get("retry_at"))
+    if retry_at and now + DUE_SLACK < retry_at:
+        return f"backing off until {_iso(retry_at)} after {state.get('failures', 0)} failure(s)"
+    next_at = _parse_iso(state.get("next_poll_at"))
+    if scheduled and next_at and now + DUE_SLACK < next_at:
+        return f"next poll at {_iso(next_at)}"
+    return None
+
+
+class Poller:
+    """Polls a configuration's feeds and stores the result."""
+
+    def __init__(self, config: Config, fetcher: Any = None):
+        from .fetch import AddressPolicy, Fetcher, Limits, user_agent
+
+        self.config = config
+        self.matcher = Matcher.from_config(config)
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or Fetcher(
+            AddressPolicy.from_config(config.fetch),
+            Limits.from_config(config.fetch),
+            agent=user_agent(config.fetch.contact),
+            pool_size=config.fetch.concurrency,
+        )
+
+    def close(self) -> None:
+        if self._own_fetcher:
+            self.fetcher.close()
+
+    # -- one feed (runs on a worker thread) --------------------------------
+
+    def _fetch_feed(
+        self, feed: Feed, state: dict[str, Any] | None, now: datetime, deadline: float
+    ) -> FeedOutcome:
+        if time.monotonic() > deadline:
+            return FeedOutcome(feed, "skipped", note="out of time for this run; polled next time")
+        same = bool(state) and state.get("url") == feed.url
+        prev = dict(state) if same else {"PK": f"FEED#{feed.key}", "SK": "STATE", "url": feed.url}
+        url = prev.get("alternate") or feed.url
+        try:
+            resp = self.fetcher.get(
+                url,
+                etag=prev.get("etag") if same else None,
+                last_modified=prev.get("last_modified") if same else None,
+            )
+            if resp.not_modified:
+                return self._ok(feed, prev, "not_modified", [], now)
+            new = dict(prev)
+            new["etag"] = resp.headers.get("etag")
+            new["last_modified"] = resp.headers.get("last-modified")
+            body_hash = hashlib.sha256(resp.body).hexdigest()[:32]
+            if same and prev.get("body_hash") == body_hash:
+                return self._ok(feed, new, "unchanged", [], now)
+            new["body_hash"] = body_hash
+            parsed = feedmod.parse(resp.body, url=resp.url, feed_key=feed.key, headers=resp.headers)
+            if parsed.alternate and not prev.get("alternate"):
+                # A reference site: follow the feed its page advertises, once.
+                new["alternate"] = parsed.alternate
+                new.pop("etag", None)
+                new.pop("last_modified", None)
+                return self._fetch_feed(feed, new, now, deadline)
+            if parsed.alternate:
+                raise FeedParseError(f"{url} is a page, not a feed")
+        except FetchError as exc:
+            return self._failed(feed, prev, str(exc), now, exc.retry_after)
+        except FeedParseError as exc:
+            return self._failed(feed, prev, f"{url}: {exc}", now, None)
+        seen = set(prev.get("seen") or []) if same else set()
+        entries = [e for e in parsed.entries if e.item_id[:SEEN_PREFIX] not in seen]
+        new["seen"] = [e.item_id[:SEEN_PREFIX] for e in parsed.entries][:SEEN_MAX]
+        new["title"] = parsed.title or prev.get("title")
+        outcome = self._ok(feed, new, "fetched", entries, now)
+        outcome.warning = parsed.warning
+        return outcome
+
+    def _ok(
+        self, feed: Feed, state: dict[str, Any], status: str, entries: list[Any], now: datetime
+    ) -> FeedOutcome:
+        new = dict(state)
+        for key in ("failures", "last_error", "retry_at"):
+            new.pop(key, None)
+        if feed.interval_minutes:
+            new["next_poll_at"] = _iso(now + timedelta(minutes=feed.interval_minutes))
+        else:
+            new.pop("next_poll_at", None)
+        new = {k: v for k, v in new.items() if v not in (None, "", [])}
+        return FeedOutcome(feed, status, entries, state=new)
+
+    def _failed(
+        self,
+        feed: Feed,
+        state: dict[str, Any],
+        error: str,
+        now: datetime,
+        retry_after: float | None,
+    ) -> FeedOutcome:
+        cfg = self.config.fetch
+        failures = int(state.get("failures", 0)) + 1
+        interval = feed.interval_minutes or cfg.interval_minutes
+        delay = timedelta(minutes=interval * 2 ** (failures - 1))
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        delay = min(delay, timedelta(hours=cfg.max_backoff_hours))
+        new = dict(state)
+        new.update(failures=failures, last_error=error[:500], retry_at=_iso(now + delay))
+        return FeedOutcome(feed, "failed", error=error, state=new)
+
+    # -- the whole poll ----------------------------------------------------
+
+    def poll(
+        self, now: datetime | None = None, *, scheduled: bool = True, budget_seconds: float = 240
+    ) -> PollReport:
+        """Poll due feeds (all feeds not backing off when ``scheduled`` is False)."""
+        started = time.monotonic()
+        deadline = started + budget_seconds
+        now = (now or datetime.now(UTC)).astimezone(UTC)
+        report = PollReport(feeds=len(self.config.feeds))
+        feeds = self.config.feeds
+        states = (
+            {s["PK"]: s for s in store.batch_get([_state_key(f) for f in feeds])} if feeds else {}
+        )
+        due: list[tuple[Feed, dict[str, Any] | None]] = []
+        for feed in feeds:
+            state = states.get(_state_key(feed)[0])
+            reason = _due(feed, state, now, scheduled)
+            if reason:
+                report.skipped.append({"feed": feed.key, "url": feed.url, "reason": reason})
+            else:
+                due.append((feed, state))
+        report.polled = len(due)
+
+        outcomes: list[FeedOutcome] = []
+        if due:
+            workers = min(self.config.fetch.concurrency, len(due))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="veille") as pool:
+                outcomes = list(
+                    pool.map(lambda fs: self._fetch_feed(fs[0], fs[1], now, deadline), due)
+                )
+
+        candidates: dict[str, tuple[Feed, feedmod.Entry]] = {}
+        for out in outcomes:
+            if out.status == "failed":
+                report.failed.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "error": out.error}
+                )
+            elif out.status == "skipped":
+                report.skipped.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "reason": out.note}
+                )
+            else:
+                setattr(report, out.status, getattr(report, out.status) + 1)
+            if out.warning:
+                report.warnings.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "warning": out.warning}
+                )
+            for entry in out.entries:
+                candidates.setdefault(entry.item_id, (out.feed, entry))
+        report.entries = len(candidates)
+
+        new_records = self._store_new(candidates, now)
+        report.new_items = len(new_records)
+        report.mentions = self._store_mentions(new_records)
+
+        changed = [
+            out.state
+            for out in outcomes
+            if out.state is not None and out.state != states.get(_state_key(out.feed)[0])
+        ]
+        if changed:
+            store.batch_put(changed)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _store_new(
+        self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
+    ) -> list[dict[str, Any]]:
+        if not candidates:
+            return []
+        existing = {
+            item["PK"]
+            for item in store.batch_get(
+                [(f"ITEM#{item_id}", "ITEM") for item_id in candidates], projection="PK"
+            )
+        }
+        records = [
+            self._record(feed, entry, now)
+            for item_id, (feed, entry) in candidates.items()
+            if f"ITEM#{item_id}" not in existing
+        ]
+        store.batch_put(records)
+        return records
+
+    def _record(self, feed: Feed, entry: feedmod.Entry, now: datetime) -> dict[str, Any]:
+        match = self.matcher.match(entry.title, entry.summary_text, " ".join(entry.tags))
+        topics = sorted(set(match.topics) | set(feed.topics))
+        seen_at = _iso(now)
+        return {
+            "PK": f"ITEM#{entry.item_id}",
+            "SK": "ITEM",
+            "GSI1PK": f"DAY#{seen_at[:10]}",
+            "GSI1SK": f"{seen_at}#{entry.item_id}",
+            "type": "item",
+            "item_id": entry.item_id,
+            "feed": feed.key,
+            "feed_name": feed.label,
+            "title": entry.title,
+            "link": entry.link,
+            "published": _iso(entry.published) if entry.published else None,
+            "author": entry.author or None,
+            "summary": entry.summary_text or None,
+            "summary_html": entry.summary_html or None,
+            "lang": entry.language,
+            "topics": topics or None,
+            "competitors": match.competitors or None,
+            "keywords": match.keywords or None,
+            "brand": match.brand,
+            "brand_terms": match.brand_terms or None,
+            "first_seen": seen_at,
+            "expires_at": int((now + timedelta(days=ITEM_TTL_DAYS)).timestamp()),
+        }
+
+    def _store_mentions(self, records: list[dict[str, Any]]) -> int:
+        created = 0
+        for rec in records:
+            if not rec["brand"]:
+                continue
+            mention = {
+                "PK": f"MENTION#rss#{rec['item_id']}",
+                "SK": "MENTION",
+                "GSI1PK": "INBOX#new",
+                "GSI1SK": f"{rec['first_seen']}#{rec['item_id']}",
+                "type": "mention",
+                "source": "rss",
+                "source_id": rec["item_id"],
+                "status": "new",
+                "author": rec.get("author"),
+                "title": rec["title"],
+                "text": rec.get("summary"),
+                "link": rec.get("link"),
+                "feed": rec["feed"],
+                "feed_name": rec["feed_name"],
+                "published": rec.get("published"),
+                "received_at": rec["first_seen"],
+                "brand_terms": rec.get("brand_terms"),
+                "topics": rec.get("topics"),
+                "competitors": rec.get("competitors"),
+            }
+            if store.put_if_absent(mention):
+                created += 1
+        return created
+
+
+def poll(config: Config, now: datetime | None = None, **kwargs: Any) -> PollReport:
+    """Convenience: one poll with a fresh Poller."""
+    poller = Poller(config)
+    try:
+        return poller.poll(now, **kwargs)
+    finally:
+        poller.close()

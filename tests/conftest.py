@@ -1,0 +1,77 @@
+"""Fixtures shared by every level: moto AWS built from the template, local servers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.helpers import REGION, ROOT, SENDER, ChaosServer, RequestCounter, make_config
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # functions.* handlers
+
+
+@pytest.fixture
+def config_factory() -> Callable[..., Any]:
+    return make_config
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "TABLE_NAME": "portevoix-test",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("PORTEVOIX_AWS_ENDPOINT", raising=False)
+    monkeypatch.delenv("PORTEVOIX_OUTBOX", raising=False)
+    monkeypatch.delenv("PORTEVOIX_CONFIG_FILE", raising=False)
+
+
+@pytest.fixture
+def aws(aws_env: None) -> Iterator[Any]:
+    """moto with the table created from infra/template.yaml and the sender verified."""
+    from moto import mock_aws
+
+    from portevoix import aws as pv_aws
+    from portevoix import runtime
+    from portevoix.localmode import create_table
+
+    pv_aws.reset()
+    runtime.reset()
+    with mock_aws():
+        create_table("portevoix-test")
+        pv_aws.client("ses").verify_email_identity(EmailAddress=SENDER)
+        yield pv_aws
+    pv_aws.reset()
+    runtime.reset()
+
+
+@pytest.fixture
+def ddb_requests(aws: Any) -> RequestCounter:
+    counter = RequestCounter()
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb.*", counter)
+    return counter
+
+
+@pytest.fixture
+def feed_server() -> Iterator[Any]:
+    from portevoix.localmode import FeedServer
+
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def chaos() -> Iterator[ChaosServer]:
+    server = ChaosServer()
+    yield server
+    server.close()

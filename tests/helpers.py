@@ -1,0 +1,154 @@
+"""Helpers shared by the tests: config builder, request counter, local HTTP servers."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+REGION = "eu-west-3"
+SENDER = "veille@brand.example"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in ../shared, or skip (fail in CI) when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        if os.environ.get("PORTEVOIX_REQUIRE_SHARED"):
+            pytest.fail(f"{path} is missing: CI must have ../shared beside the project")
+        pytest.skip(f"{path} not found: these tests need ../shared beside the project")
+    return path
+
+
+def make_config(**overrides: Any) -> Any:
+    """A valid configuration; keyword arguments replace top-level sections."""
+    from portevoix.config import Config
+
+    data: dict[str, Any] = {
+        "brand": {"name": "Porte-voix", "aliases": ["@portevoix"]},
+        "language": "fr",
+        "timezone": "Europe/Paris",
+        "sender": SENDER,
+        "team": [
+            {"email": "camille@brand.example", "language": "fr"},
+            {"email": "alex@brand.example", "language": "en"},
+        ],
+        "topics": {"réseaux": ["réseau social", "Mastodon"]},
+        "competitors": [{"name": "Hootsuite"}],
+        "feeds": [],
+        "fetch": {"allow_private_networks": True, "concurrency": 8},
+    }
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return Config.model_validate(data)
+
+
+class RequestCounter:
+    """Counts DynamoDB API calls made through the package's client."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, event_name: str, **_: Any) -> None:
+        self.calls.append(event_name.rsplit(".", 1)[-1])
+
+    def count(self, *ops: str) -> int:
+        return sum(1 for c in self.calls if not ops or c in ops)
+
+    def writes(self) -> int:
+        return self.count("PutItem", "BatchWriteItem", "UpdateItem", "DeleteItem")
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+
+class ChaosServer:
+    """An HTTP server whose routes are Python functions: slow, huge, redirecting..."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                path = self.path.split("?", 1)[0]
+                server.requests.append({"path": path, "headers": dict(self.headers)})
+                route = server.routes.get(path)
+                if route is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                try:
+                    route(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def hits(self, path: str) -> int:
+        return sum(1 for r in self.requests if r["path"] == path)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def respond(
+    handler: BaseHTTPRequestHandler,
+    status: int = 200,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
+    handler.send_response(status)
+    headers = dict(headers or {})
+    headers.setdefault("Content-Length", str(len(body)))
+    for key, value in headers.items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    if body:
+        handler.wfile.write(body)
+
+
+def rss(items: list[tuple[str, str]], title: str = "Test feed") -> bytes:
+    """A small RSS 2.0 document from (title, link) pairs."""
+    from xml.sax.saxutils import escape
+
+    body = "".join(
+        f"<item><title>{escape(t)}</title><link>{escape(link)}</link>"
+        f"<pubDate>{time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}</pubDate>"
+        f"<description>{escape(t)}</description></item>"
+        for t, link in items
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{escape(title)}</title>'
+        f"<link>https://site.example/</link>{body}</channel></rss>"
+    ).encode()
