@@ -56,13 +56,28 @@ def make_config(**overrides: Any) -> Any:
 
 
 class RequestCounter:
-    """Counts DynamoDB API calls made through the package's client."""
+    """Counts DynamoDB API calls made through the package's client, and the keys written."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
+        self.written: list[str] = []
 
-    def __call__(self, event_name: str, **_: Any) -> None:
-        self.calls.append(event_name.rsplit(".", 1)[-1])
+    def __call__(self, event_name: str, params: Any = None, **_: Any) -> None:
+        import json
+
+        op = event_name.rsplit(".", 1)[-1]
+        self.calls.append(op)
+        try:
+            body = json.loads((params or {}).get("body") or b"{}")
+        except ValueError:
+            return
+        if op == "PutItem":
+            self.written.append(body["Item"]["PK"]["S"])
+        elif op == "BatchWriteItem":
+            for requests in body["RequestItems"].values():
+                self.written += [
+                    r["PutRequest"]["Item"]["PK"]["S"] for r in requests if "PutRequest" in r
+                ]
 
     def count(self, *ops: str) -> int:
         return sum(1 for c in self.calls if not ops or c in ops)
@@ -70,8 +85,13 @@ class RequestCounter:
     def writes(self) -> int:
         return self.count("PutItem", "BatchWriteItem", "UpdateItem", "DeleteItem")
 
+    def written_kinds(self) -> set[str]:
+        """The entity kinds written (ITEM, MENTION, FEED...)."""
+        return {pk.split("#", 1)[0] for pk in self.written}
+
     def reset(self) -> None:
         self.calls.clear()
+        self.written.clear()
 
 
 class ChaosServer:
@@ -104,7 +124,9 @@ class ChaosServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     @property

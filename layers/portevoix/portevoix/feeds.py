@@ -151,7 +151,9 @@ def truncate(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def canonical_link(link: str | None, base: str | None = None) -> str | None:
+def canonical_link(
+    link: str | None, base: str | None = None, *, keep_fragment: bool = False
+) -> str | None:
     """An absolute http(s) link without fragment, tracking parameters or default port."""
     if not link:
         return None
@@ -179,14 +181,20 @@ def canonical_link(link: str | None, base: str | None = None) -> str | None:
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
     ]
     path = parts.path or "/"
-    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), ""))
+    fragment = parts.fragment if keep_fragment else ""
+    return urlunsplit((scheme, host, path, urlencode(query, doseq=True), fragment))
 
 
 def item_id_for(feed_key: str, guid: str | None, link: str | None, fallback: str) -> str:
     """A stable id: the guid (scoped to the feed unless it is a URL), else the link."""
     if guid:
         guid = guid.strip()
-        as_url = canonical_link(guid) if guid.startswith(("http://", "https://")) else None
+        # A guid is an identifier: its fragment can be all that tells two entries apart.
+        as_url = (
+            canonical_link(guid, keep_fragment=True)
+            if guid.startswith(("http://", "https://"))
+            else None
+        )
         basis = f"url:{as_url}" if as_url else f"guid:{feed_key}:{guid}"
     elif link:
         basis = f"url:{link}"
@@ -199,10 +207,51 @@ def item_id_for(feed_key: str, guid: str | None, link: str | None, fallback: str
 # Parsing
 
 
+MAX_GUNZIP = 20 * 1024 * 1024
+
+
 def parse(
     body: bytes, *, url: str, feed_key: str, headers: dict[str, str] | None = None
 ) -> ParsedFeed:
     """Parse a feed body; raise FeedParseError when it holds no feed at all."""
+    if body[:2] == b"\x1f\x8b":  # a .gz file served as is, not as Content-Encoding
+        body = _gunzip(body)
+    parsed = _parse(body, url=url, feed_key=feed_key, headers=headers)
+    _disambiguate(parsed.entries, feed_key)
+    return parsed
+
+
+def _gunzip(body: bytes) -> bytes:
+    import zlib
+
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, MAX_GUNZIP)
+    except zlib.error as exc:
+        raise FeedParseError(f"corrupt gzip data: {exc}") from None
+    if inflater.unconsumed_tail:
+        raise FeedParseError(f"gzip body inflates past {MAX_GUNZIP:,} bytes")
+    return out
+
+
+def _disambiguate(entries: list[Entry], feed_key: str) -> None:
+    """Two different entries of one feed never share an id (same link, no guid...)."""
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        other = seen.get(entry.item_id)
+        if other is not None and (other.title, other.summary_text, other.published) != (
+            entry.title,
+            entry.summary_text,
+            entry.published,
+        ):
+            basis = f"{entry.item_id}|{entry.title}|{entry.published}|{entry.summary_text[:200]}"
+            entry.item_id = item_id_for(feed_key, None, None, basis)
+        seen.setdefault(entry.item_id, entry)
+
+
+def _parse(
+    body: bytes, *, url: str, feed_key: str, headers: dict[str, str] | None = None
+) -> ParsedFeed:
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     ctype = headers.get("content-type", "").split(";", 1)[0].strip().lower()
     head = body.lstrip()[:1]

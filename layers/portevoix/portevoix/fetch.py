@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -310,8 +311,14 @@ class Fetcher:
                 f"body of {int(declared):,} bytes exceeds the {lim.max_bytes:,}-byte limit",
             )
         body = bytearray()
+        raw = resp.raw
         try:
-            for chunk in resp.iter_content(_CHUNK):
+            while True:
+                # read1 returns what has arrived (decompressed), so a server
+                # that drips bytes meets the deadline, not just the read timeout.
+                chunk = raw.read1(_CHUNK, decode_content=True)
+                if not chunk:
+                    break
                 body += chunk
                 if len(body) > lim.max_bytes:
                     raise FetchError(
@@ -320,13 +327,10 @@ class Fetcher:
                     )
                 if time.monotonic() > deadline:
                     raise FetchError("timeout", f"{url} took longer than {lim.total_timeout:g} s")
-        except requests.exceptions.RequestException as exc:
-            if isinstance(exc, requests.exceptions.ConnectionError) and _find_cause(
-                exc, TimeoutError
-            ):
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            if _find_cause(exc, TimeoutError) or "timed out" in str(exc).lower():
                 raise FetchError("timeout", f"{_host(url)} stopped sending") from None
-            kind = "timeout" if "timed out" in str(exc).lower() else "network"
-            raise FetchError(kind, f"reading {_host(url)} failed: {_short(exc)}") from None
+            raise FetchError("network", f"reading {_host(url)} failed: {_short(exc)}") from None
         return Response(url, status, headers, bytes(body), hops)
 
 
