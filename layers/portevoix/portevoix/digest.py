@@ -53,14 +53,16 @@ def collect(config: Config, end: datetime, hours: int = 24) -> tuple[list[dict],
     items: list[dict[str, Any]] = []
     for day in _days(start, end):
         items.extend(store.query_gsi1(f"DAY#{day}", lo, hi))
-    horizon = start - timedelta(days=config.digest.backlog_days)
-    fresh = []
-    for item in items:
-        published = item.get("published")
-        if published and published < _iso(horizon):
-            continue  # backlog imported on a feed's first poll, or an old item re-surfacing
-        fresh.append(item)
-    mentions = store.query_gsi1("INBOX#new", lo, hi)
+    horizon = _iso(start - timedelta(days=config.digest.backlog_days))
+
+    def is_news(record: dict[str, Any]) -> bool:
+        # Backlog imported on a feed's first poll, or an old post re-surfacing,
+        # is stored but is no news.
+        published = record.get("published")
+        return not published or published >= horizon
+
+    fresh = [i for i in items if is_news(i)]
+    mentions = [m for m in store.query_gsi1("INBOX#new", lo, hi) if is_news(m)]
     return fresh, mentions
 
 

@@ -1,0 +1,112 @@
+"""The ``portevoix`` command as a user runs it (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.helpers import ROOT, SENDER, rss
+
+
+def run(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTEVOIX_"))}
+    env.update(PORTEVOIX_HOME=str(home), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "portevoix.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or home.parent,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, feed_server: Any) -> Path:
+    feed_server.set(
+        "/a.rss",
+        rss(
+            [("Porte-voix recrute", "https://ex.com/job"), ("Hootsuite aussi", "https://ex.com/hs")]
+        ),
+    )
+    data = {
+        "brand": {"name": "Porte-voix"},
+        "sender": SENDER,
+        "team": [{"email": "cm@brand.example", "language": "en"}],
+        "competitors": [{"name": "Hootsuite"}],
+        "feeds": [
+            {"id": "a", "url": feed_server.url("/a.rss")},
+            {"id": "gone", "url": feed_server.url("/gone.rss")},
+        ],
+        "fetch": {"allow_private_networks": True},
+    }
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def test_veille_twice_then_digest(tmp_path: Path, config_file: Path) -> None:
+    home = tmp_path / "home"
+    first = run(home, "veille", "--config", str(config_file), "--json")
+    assert first.returncode == 1, first.stderr  # one feed failed, the rest is stored
+    report = json.loads(first.stdout)
+    assert {"feeds", "fetched", "not_modified", "failed", "new_items", "mentions"} <= set(report)
+    assert (report["fetched"], report["new_items"], report["mentions"]) == (1, 2, 1)
+    assert report["failed"] == [
+        {"feed": "gone", "url": report["failed"][0]["url"], "error": report["failed"][0]["error"]}
+    ]
+    assert "HTTP 404" in report["failed"][0]["error"]
+
+    second = run(home, "veille", "--config", str(config_file), "--json")
+    again = json.loads(second.stdout)
+    assert (again["new_items"], again["not_modified"]) == (0, 1)
+    assert second.returncode == 0  # the broken feed is backing off, nothing failed this time
+    assert again["skipped"][0]["feed"] == "gone"
+
+    human = run(home, "veille", "--config", str(config_file))
+    assert "0 new item(s)" in human.stdout and "backing off" in human.stdout
+
+    sent = run(home, "digest", "--config", str(config_file))
+    assert sent.returncode == 0, sent.stderr
+    html = [p for p in (home / "outbox").iterdir() if p.suffix == ".html"]
+    assert len(html) == 1 and "Porte-voix recrute" in html[0].read_text(encoding="utf-8")
+    assert str(html[0]) in sent.stdout
+
+
+def test_bad_configuration_exits_2_and_runs_nothing(tmp_path: Path, config_file: Path) -> None:
+    data = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    data["timezone"] = "Mars/Olympus"
+    data["feeds"][0]["url"] = "not a url"
+    config_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    home = tmp_path / "home"
+    result = run(home, "veille", "--config", str(config_file))
+    assert result.returncode == 2
+    assert str(config_file) in result.stderr
+    assert "timezone: 'Mars/Olympus' is not an IANA time zone" in result.stderr
+    assert "feeds[0].url" in result.stderr
+    assert not (home / "state").exists()
+
+
+def test_no_configuration_explains_what_to_do(tmp_path: Path) -> None:
+    result = run(tmp_path, "veille")
+    assert result.returncode == 2 and "pass --config FILE" in result.stderr
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    assert run(tmp_path, "veille", "--nope").returncode == 2
+
+
+def test_demo_runs_offline(tmp_path: Path) -> None:
+    result = run(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "9 new item(s), 3 new brand mention(s)" in result.stdout
+    assert "3 not modified" in result.stdout
+    outbox = tmp_path / "demo" / "outbox"
+    assert sorted(p.suffix for p in outbox.iterdir()) == [".eml", ".eml", ".html", ".html"]

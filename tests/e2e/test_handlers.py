@@ -1,0 +1,72 @@
+"""The Lambda handlers as AWS calls them: scheduler events, config from SSM."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import yaml
+
+from functions.report.app import lambda_handler as report_handler
+from functions.veille.app import lambda_handler as veille_handler
+from portevoix.errors import ConfigError
+from portevoix.localmode import LambdaContext
+from portevoix.runtime import schedule_event
+from tests.helpers import SENDER, rss
+
+CONFIG = {
+    "brand": {"name": "Porte-voix"},
+    "sender": SENDER,
+    "team": [{"email": "cm@brand.example"}],
+    "fetch": {"allow_private_networks": True},
+}
+
+
+@pytest.fixture
+def ssm_config(aws: Any, monkeypatch: pytest.MonkeyPatch, feed_server: Any) -> Any:
+    feed_server.set("/f.rss", rss([("Porte-voix en direct", "https://ex.com/live")]))
+    data = {**CONFIG, "feeds": [{"id": "f", "url": feed_server.url("/f.rss")}]}
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config", Value=yaml.safe_dump(data), Type="String", Tier="Advanced"
+    )
+    return aws
+
+
+def test_scheduled_poll_reads_config_from_ssm_and_logs_one_line(
+    ssm_config: Any, caplog: Any
+) -> None:
+    caplog.set_level("INFO", logger="veille")
+    event = schedule_event("veille", datetime.now(UTC))
+    result = veille_handler(event, LambdaContext("portevoix-veille"))
+    assert (result["fetched"], result["new_items"], result["mentions"]) == (1, 1, 1)
+    records = [r for r in caplog.records if r.name == "veille"]
+    assert [r.getMessage() for r in records] == ["poll finished"]
+    assert records[0].poll["new_items"] == 1
+    assert json.dumps(records[0].poll)  # the summary is plain JSON for CloudWatch
+
+
+def test_scheduled_digest_runs_once_per_day(ssm_config: Any) -> None:
+    veille_handler(schedule_event("veille"), LambdaContext("v"))
+    when = datetime.now(UTC) + timedelta(minutes=1)
+    first = report_handler(schedule_event("digest", when), LambdaContext("r"))
+    retry = report_handler(schedule_event("digest", when), LambdaContext("r"))
+    assert (first["sent"], retry["sent"]) == (1, 0)
+
+
+def test_invalid_config_in_ssm_is_named(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config", Value=yaml.safe_dump({**CONFIG, "feedz": []}), Type="String"
+    )
+    with pytest.raises(
+        ConfigError, match=r"SSM parameter /portevoix/config:\n  - feedz: unknown key"
+    ):
+        veille_handler(schedule_event("veille"), LambdaContext("v"))
+
+
+def test_unknown_job_is_refused(ssm_config: Any) -> None:
+    with pytest.raises(ValueError, match="unknown job"):
+        report_handler({"job": "weekly"}, LambdaContext("r"))

@@ -1,0 +1,157 @@
+"""The SAM template: valid, buildable, least-privilege, and what the code expects."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from portevoix.localmode import load_template, table_definition
+from tests.helpers import ROOT
+
+TEMPLATE = ROOT / "infra" / "template.yaml"
+
+
+def sam_cli() -> str:
+    for candidate in (
+        os.environ.get("SAM_CLI"),
+        str(ROOT / ".venv-sam" / "bin" / "sam"),
+        shutil.which("sam"),
+    ):
+        if candidate and Path(candidate).exists():
+            return candidate
+    if os.environ.get("PORTEVOIX_REQUIRE_SAM"):
+        pytest.fail("the SAM CLI is required here (make sam installs it in .venv-sam)")
+    pytest.skip("SAM CLI not installed: run `make sam` (or `make test`, which installs it)")
+
+
+def sam_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(SAM_CLI_TELEMETRY="0", AWS_DEFAULT_REGION="eu-west-3")
+    if shutil.which("pyenv"):  # sam build wants a python3.12 for the Lambda runtime
+        versions = subprocess.run(
+            ["pyenv", "versions", "--bare"], capture_output=True, text=True
+        ).stdout.split()
+        wanted = [v for v in versions if v.startswith(("3.11", "3.12", "3.13"))]
+        if wanted:
+            env["PYENV_VERSION"] = ":".join(wanted)
+    return env
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"
+    }
+
+
+@pytest.mark.slow
+def test_sam_validate_lint() -> None:
+    result = subprocess.run(
+        [sam_cli(), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        env=sam_env(),
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sam_build_produces_a_lean_compiled_layer(tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    result = subprocess.run(
+        [sam_cli(), "build", "--template-file", str(TEMPLATE), "--build-dir", str(build)],
+        capture_output=True,
+        text=True,
+        env=sam_env(),
+        cwd=ROOT,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    layer = build / "PortevoixLayer" / "python"
+    for module in ("veille.py", "fetch.py", "templates/digest.html"):
+        assert (layer / "portevoix" / module).exists(), module
+    for dev_only in ("localmode.py", "cli.py", "demo"):
+        assert not (layer / "portevoix" / dev_only).exists(), dev_only
+    assert (layer / "feedparser").is_dir() and (layer / "pydantic_core").is_dir()
+    # arm64 Linux wheels, whatever machine built it.
+    assert any("aarch64" in p.name for p in (layer / "pydantic_core").glob("_pydantic_core*.so"))
+    if "compiled .pyc" in result.stdout + result.stderr:
+        assert list((layer / "portevoix" / "__pycache__").glob("*.cpython-312.pyc"))
+    for fn in ("VeilleFunction", "ReportFunction"):
+        assert (build / fn / "app.py").exists()
+
+
+def test_the_local_table_is_the_template_table(template: dict[str, Any]) -> None:
+    definition = table_definition(TEMPLATE)
+    assert definition["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert definition["GlobalSecondaryIndexes"][0]["IndexName"] == "GSI1"
+    props = template["Resources"]["Table"]["Properties"]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["StreamSpecification"]["StreamViewType"] in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES")
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_every_handler_exists(template: dict[str, Any]) -> None:
+    for name, fn in functions(template).items():
+        code = (TEMPLATE.parent / fn["Properties"]["CodeUri"]).resolve()
+        module, func = fn["Properties"]["Handler"].split(".")
+        assert (code / f"{module}.py").exists(), name
+        package = ".".join(code.relative_to(ROOT).parts)
+        assert callable(getattr(importlib.import_module(f"{package}.{module}"), func)), name
+
+
+def test_policies_name_their_resources(template: dict[str, Any]) -> None:
+    for name, fn in functions(template).items():
+        for policy in fn["Properties"]["Policies"]:
+            assert isinstance(policy, dict) and "Statement" in policy, (name, policy)
+            for statement in policy["Statement"]:
+                actions = (
+                    statement["Action"]
+                    if isinstance(statement["Action"], list)
+                    else [statement["Action"]]
+                )
+                assert all("*" not in a for a in actions), (name, actions)
+                resources = statement["Resource"]
+                resources = resources if isinstance(resources, list) else [resources]
+                assert all(r != "*" for r in resources), (name, statement)
+
+
+def test_functions_have_log_retention_and_failure_destinations(template: dict[str, Any]) -> None:
+    resources = template["Resources"]
+    for name, fn in functions(template).items():
+        props = fn["Properties"]
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert "RetentionInDays" in resources[group]["Properties"], name
+        assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+        for event in props["Events"].values():
+            assert event["Type"] == "ScheduleV2"
+            assert "DeadLetterConfig" in event["Properties"], name
+            assert '"job"' in event["Properties"]["Input"]
+
+
+def test_schedules(template: dict[str, Any]) -> None:
+    fns = functions(template)
+    veille = fns["VeilleFunction"]["Properties"]["Events"]["Every15Minutes"]["Properties"]
+    assert veille["ScheduleExpression"] == "rate(15 minutes)"
+    digest = fns["ReportFunction"]["Properties"]["Events"]["MorningDigest"]["Properties"]
+    assert digest["ScheduleExpressionTimezone"] == {"Ref": "TimeZone"}
+    assert "${DigestHour}" in digest["ScheduleExpression"]["Sub"]
+    params = template["Parameters"]
+    assert {"ConfigParameterName", "SenderAddress", "TimeZone", "DigestHour"} <= set(params)
