@@ -249,9 +249,14 @@ class Poller:
                 candidates.setdefault(entry.item_id, (out.feed, entry))
         report.entries = len(candidates)
 
-        new_records = self._store_new(candidates, now)
+        new_records = self._new_records(candidates, now)
+        new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
+        # A mention shares its item's id and the item was just found absent, so
+        # both go in the same batches. A racing duplicate run would rewrite the
+        # same mention (a stream MODIFY, never a second INSERT).
+        store.batch_put(new_records + new_mentions)
         report.new_items = len(new_records)
-        report.mentions = self._store_mentions(new_records)
+        report.mentions = len(new_mentions)
 
         changed = [
             out.state
@@ -263,7 +268,7 @@ class Poller:
         report.seconds = time.monotonic() - started
         return report
 
-    def _store_new(
+    def _new_records(
         self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
     ) -> list[dict[str, Any]]:
         if not candidates:
@@ -274,13 +279,11 @@ class Poller:
                 [(f"ITEM#{item_id}", "ITEM") for item_id in candidates], projection="PK"
             )
         }
-        records = [
+        return [
             self._record(feed, entry, now)
             for item_id, (feed, entry) in candidates.items()
             if f"ITEM#{item_id}" not in existing
         ]
-        store.batch_put(records)
-        return records
 
     def _record(self, feed: Feed, entry: feedmod.Entry, now: datetime) -> dict[str, Any]:
         match = self.matcher.match(entry.title, entry.summary_text, " ".join(entry.tags))
@@ -311,35 +314,30 @@ class Poller:
             "expires_at": int((now + timedelta(days=ITEM_TTL_DAYS)).timestamp()),
         }
 
-    def _store_mentions(self, records: list[dict[str, Any]]) -> int:
-        created = 0
-        for rec in records:
-            if not rec["brand"]:
-                continue
-            mention = {
-                "PK": f"MENTION#rss#{rec['item_id']}",
-                "SK": "MENTION",
-                "GSI1PK": "INBOX#new",
-                "GSI1SK": f"{rec['first_seen']}#{rec['item_id']}",
-                "type": "mention",
-                "source": "rss",
-                "source_id": rec["item_id"],
-                "status": "new",
-                "author": rec.get("author"),
-                "title": rec["title"],
-                "text": rec.get("summary"),
-                "link": rec.get("link"),
-                "feed": rec["feed"],
-                "feed_name": rec["feed_name"],
-                "published": rec.get("published"),
-                "received_at": rec["first_seen"],
-                "brand_terms": rec.get("brand_terms"),
-                "topics": rec.get("topics"),
-                "competitors": rec.get("competitors"),
-            }
-            if store.put_if_absent(mention):
-                created += 1
-        return created
+
+def _mention(rec: dict[str, Any]) -> dict[str, Any]:
+    """The inbox record of a new item that names the brand (source ``rss``)."""
+    return {
+        "PK": f"MENTION#rss#{rec['item_id']}",
+        "SK": "MENTION",
+        "GSI1PK": "INBOX#new",
+        "GSI1SK": f"{rec['first_seen']}#{rec['item_id']}",
+        "type": "mention",
+        "source": "rss",
+        "source_id": rec["item_id"],
+        "status": "new",
+        "author": rec.get("author"),
+        "title": rec["title"],
+        "text": rec.get("summary"),
+        "link": rec.get("link"),
+        "feed": rec["feed"],
+        "feed_name": rec["feed_name"],
+        "published": rec.get("published"),
+        "received_at": rec["first_seen"],
+        "brand_terms": rec.get("brand_terms"),
+        "topics": rec.get("topics"),
+        "competitors": rec.get("competitors"),
+    }
 
 
 def poll(config: Config, now: datetime | None = None, **kwargs: Any) -> PollReport:

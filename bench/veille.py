@@ -1,0 +1,173 @@
+"""Veille benchmark: 200 local feeds of 50 items, two polls through the real code on moto.
+
+Prints items per second, DynamoDB requests per new item, the share of 304s
+on the second poll, peak memory, and the veille handler's cold import time
+as a ratio to ``import boto3`` in the same run; compares each with
+bench/baseline.json and with the issue's targets. Exit 1 if a target is
+missed. Usage: python bench/veille.py [--feeds N] [--items N] [--save]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BASELINE = ROOT / "bench" / "baseline.json"
+TARGETS = {  # metric: (comparison, value)
+    "ddb_requests_per_new_item": ("<=", 0.1),
+    "second_poll_304_share": (">=", 1.0),
+    "handler_import_ratio_to_boto3": ("<=", 1.5),
+}
+LOREM = (
+    "Le community management demande de suivre les réseaux sociaux, la presse et les blogs. "
+    "Notre outil regroupe ces sources et signale ce qui compte pour la marque. "
+) * 3
+
+
+def feed_body(n: int, items: int, now: datetime) -> bytes:
+    entries = "".join(
+        f"<item><title>Article {n}-{i}: {'Porte-voix' if i % 10 == 0 else 'actualité'} du jour</title>"
+        f"<link>https://site{n}.example/articles/{i}?utm_source=rss</link>"
+        f"<guid>https://site{n}.example/articles/{i}</guid>"
+        f"<pubDate>{format_datetime(now - timedelta(minutes=i * 7), usegmt=True)}</pubDate>"
+        f"<description>{escape('<p>' + LOREM + '</p>')}</description></item>"
+        for i in range(items)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Site {n}</title>'
+        f"<link>https://site{n}.example/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def import_times(runs: int = 7) -> dict[str, float]:
+    code = (
+        "import sys, time; sys.path.insert(0, {root!r}); t = time.perf_counter(); import {mod}; "
+        "print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+
+    def measure(mod: str) -> float:
+        samples = []
+        for _ in range(runs):
+            out = subprocess.run(
+                [sys.executable, "-c", code.format(root=str(ROOT), mod=mod)],
+                capture_output=True,
+                text=True,
+                env=env,
+                check=True,
+            ).stdout
+            samples.append(float(out.strip()))
+        return statistics.median(samples)
+
+    handler = measure("functions.veille.app")
+    boto3 = measure("boto3")
+    return {
+        "handler_import_ms": round(handler * 1000, 1),
+        "boto3_import_ms": round(boto3 * 1000, 1),
+        "handler_import_ratio_to_boto3": round(handler / boto3, 2),
+    }
+
+
+def run(feeds: int, items: int) -> dict[str, float]:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="eu-west-3",
+        AWS_REGION="eu-west-3",
+        TABLE_NAME="portevoix-bench",
+    )
+    from moto import mock_aws
+
+    from portevoix import aws
+    from portevoix.config import Config
+    from portevoix.localmode import FeedServer, create_table
+    from portevoix.veille import poll
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    calls: list[str] = []
+    with mock_aws(), FeedServer() as server:
+        aws.reset()
+        create_table("portevoix-bench")
+        aws.client("dynamodb").meta.events.register(
+            "before-call.dynamodb.*", lambda event_name, **_: calls.append(event_name)
+        )
+        for n in range(feeds):
+            server.set(f"/{n}.rss", feed_body(n, items, now))
+        config = Config.model_validate(
+            {
+                "brand": {"name": "Porte-voix"},
+                "sender": "bench@brand.example",
+                "team": [{"email": "cm@brand.example"}],
+                "topics": {"réseaux": ["réseaux sociaux"]},
+                "feeds": [{"id": f"f{n}", "url": server.url(f"/{n}.rss")} for n in range(feeds)],
+                "fetch": {"allow_private_networks": True},
+            }
+        )
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        first = poll(config, now)
+        t1 = time.perf_counter()
+        requests_first = len(calls)
+        second = poll(config, now + timedelta(minutes=15))
+        t2 = time.perf_counter()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert not first.failed, first.failed[:3]
+    return {
+        "feeds": feeds,
+        "items_per_feed": items,
+        "new_items": first.new_items,
+        "first_poll_s": round(t1 - t0, 2),
+        "items_per_second": round(first.new_items / (t1 - t0), 1),
+        "second_poll_s": round(t2 - t1, 2),
+        "ddb_requests_first_poll": requests_first,
+        "ddb_requests_second_poll": len(calls) - requests_first,
+        "ddb_requests_per_new_item": round(len(calls) / max(1, first.new_items), 4),
+        "second_poll_304_share": round(second.not_modified / max(1, second.polled), 3),
+        "peak_rss_mb": round(peak / 1024, 1),
+        "rss_growth_mb": round((peak - rss_before) / 1024, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--save", action="store_true", help="write the results as the new baseline")
+    args = parser.parse_args()
+
+    results = run(args.feeds, args.items)
+    results.update(import_times())
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    failed = False
+    print(f"{'metric':34} {'value':>10} {'baseline':>10}  target")
+    for key, value in results.items():
+        base = baseline.get(key)
+        target = TARGETS.get(key)
+        verdict = ""
+        if target:
+            op, limit = target
+            ok = value <= limit if op == "<=" else value >= limit
+            failed |= not ok
+            verdict = f"{op} {limit}  {'ok' if ok else 'MISSED'}"
+        base_s = "" if base is None else f"{base:>10}"
+        print(f"{key:34} {value:>10} {base_s:>10}  {verdict}")
+    if args.save:
+        BASELINE.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"saved as baseline: {BASELINE}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
