@@ -174,3 +174,86 @@ def rss(items: list[tuple[str, str]], title: str = "Test feed") -> bytes:
         f'<?xml version="1.0"?><rss version="2.0"><channel><title>{escape(title)}</title>'
         f"<link>https://site.example/</link>{body}</channel></rss>"
     ).encode()
+
+
+class LossyProxy:
+    """Forwards to an upstream server and records requests; chosen answers are dropped.
+
+    The upstream applies the request, then the client sees the connection
+    close with no answer: a lost response, as after a network cut.
+    """
+
+    def __init__(self, upstream: str) -> None:
+        import re
+
+        import requests as _requests
+
+        self.upstream = upstream.rstrip("/")
+        self.log: list[dict[str, Any]] = []
+        self.drops: list[list[Any]] = []  # [method, compiled path regex, remaining]
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
+                }
+                proxy.log.append(
+                    {"method": self.command, "path": self.path, "headers": headers, "body": body}
+                )
+                resp = _requests.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    headers=headers,
+                    data=body,
+                    allow_redirects=False,
+                    timeout=30,
+                )
+                for rule in proxy.drops:
+                    if rule[2] > 0 and rule[0] == self.command and rule[1].search(self.path):
+                        rule[2] -= 1
+                        self.close_connection = True
+                        return  # the upstream acted; the client never hears of it
+                self.send_response(resp.status_code)
+                for key, value in resp.headers.items():
+                    if key.lower() not in (
+                        "transfer-encoding",
+                        "content-encoding",
+                        "connection",
+                        "content-length",
+                    ):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _forward  # noqa: N815
+
+        self._re = re
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def drop(self, method: str, path_regex: str, times: int = 1) -> None:
+        self.drops.append([method, self._re.compile(path_regex), times])
+
+    def requests_to(self, method: str, path_regex: str) -> list[dict[str, Any]]:
+        pattern = self._re.compile(path_regex)
+        return [r for r in self.log if r["method"] == method and pattern.search(r["path"])]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

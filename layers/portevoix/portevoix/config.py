@@ -156,6 +156,124 @@ class Fetch(_Model):
         return values
 
 
+_SECRET = re.compile(r"^(ssm:/\S+|secretsmanager:[\w/+=.@-]+(#\w+)?|env:[A-Z_][A-Z0-9_]*)$")
+
+
+def _check_secret(value: str) -> str:
+    value = value.strip()
+    if not _SECRET.match(value):
+        raise ValueError(
+            "must say where the secret lives: ssm:/parameter/name, "
+            "secretsmanager:name (or name#json_key), or env:VARIABLE (local mode); "
+            "never the secret itself"
+        )
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_check_secret)]
+
+
+class _Account(_Model):
+    id: str | None = Field(default=None, description="Stable slug; defaults to the network's name.")
+    read: bool = Field(default=True, description="Poll this account for mentions.")
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str | None) -> str | None:
+        if v is not None and not _SLUG.match(v):
+            raise ValueError(f"{v!r} must be lower-case letters, digits, '-' or '_'")
+        return v
+
+    @property
+    def key(self) -> str:
+        return self.id or self.network  # type: ignore[attr-defined]
+
+
+class MastodonAccount(_Account):
+    network: Literal["mastodon"]
+    instance: HttpUrl
+    secret: SecretRef = Field(description="A user access token (read, write scopes).")
+    hashtags: list[str] = Field(default_factory=list)
+    max_chars: int | None = Field(default=None, ge=100, le=100_000)
+
+
+class BlueskyAccount(_Account):
+    network: Literal["bluesky"]
+    handle: str = Field(min_length=3)
+    service: HttpUrl = "https://bsky.social"
+    secret: SecretRef = Field(description="An app password (Settings > App passwords).")
+    search: list[str] = Field(default_factory=list)
+
+
+class WebhookAccount(_Account):
+    network: Literal["webhook"]
+    kind: Literal["slack", "discord", "teams", "generic"] = "generic"
+    secret: SecretRef = Field(description="The incoming-webhook URL (it is a credential).")
+    read: bool = False
+
+
+class RedditAccount(_Account):
+    network: Literal["reddit"]
+    query: str = Field(min_length=1)
+    subreddits: list[str] = Field(default_factory=list)
+    base: HttpUrl = "https://www.reddit.com"
+
+
+class HackerNewsAccount(_Account):
+    network: Literal["hackernews"]
+    query: str = Field(min_length=1)
+    base: HttpUrl = "https://hn.algolia.com"
+
+
+class LinkedInAccount(_Account):
+    network: Literal["linkedin"]
+    organization: str = Field(pattern=r"^urn:li:organization:\d+$")
+    secret: SecretRef
+    api_version: str = Field(default="202411", pattern=r"^\d{6}$")
+    base: HttpUrl = "https://api.linkedin.com"
+
+
+class _GraphAccount(_Account):
+    """An account on Meta's Graph API (Facebook Page, Instagram professional)."""
+
+    secret: SecretRef = Field(description="A long-lived Page access token.")
+    graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    base: HttpUrl = "https://graph.facebook.com"
+
+
+class FacebookAccount(_GraphAccount):
+    network: Literal["facebook"]
+    page_id: str = Field(pattern=r"^\d+$")
+
+
+class InstagramAccount(_GraphAccount):
+    network: Literal["instagram"]
+    user_id: str = Field(pattern=r"^\d+$")
+
+
+class XAccount(_Account):
+    network: Literal["x"]
+    user_id: str = Field(pattern=r"^\d+$")
+    secret: SecretRef = Field(
+        description="An OAuth 2.0 user access token (tweet.write, users.read)."
+    )
+    base: HttpUrl = "https://api.x.com"
+
+
+Account = Annotated[
+    MastodonAccount
+    | BlueskyAccount
+    | WebhookAccount
+    | RedditAccount
+    | HackerNewsAccount
+    | LinkedInAccount
+    | FacebookAccount
+    | InstagramAccount
+    | XAccount,
+    Field(discriminator="network"),
+]
+
+
 class Digest(_Model):
     hour: int = Field(default=8, ge=0, le=23)
     max_items_per_group: int = Field(default=8, ge=1, le=100)
@@ -178,6 +296,7 @@ class Config(_Model):
     feeds: list[Feed] = Field(default_factory=list)
     fetch: Fetch = Field(default_factory=Fetch)
     digest: Digest = Field(default_factory=Digest)
+    accounts: list[Account] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -207,6 +326,17 @@ class Config(_Model):
                     f"feeds[{i}] duplicates feeds[{seen[feed.key]}] ({feed.id or feed.url})"
                 )
             seen[feed.key] = i
+        return self
+
+    @model_validator(mode="after")
+    def _unique_accounts(self) -> Config:
+        seen: set[str] = set()
+        for i, account in enumerate(self.accounts):
+            if account.key in seen:
+                raise ValueError(
+                    f"accounts[{i}]: a second account with id {account.key!r}: give each an id"
+                )
+            seen.add(account.key)
         return self
 
     @cached_property

@@ -9,6 +9,7 @@ from typing import Any
 from . import store
 from .config import Config
 from .i18n import format_date, t
+from .timeutil import iso, parse_iso
 
 EXCERPT_CHARS = 240
 
@@ -32,10 +33,6 @@ class Digest:
     troubled_feeds: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _days(start: datetime, end: datetime) -> list[str]:
     day = start.astimezone(UTC).date()
     last = end.astimezone(UTC).date()
@@ -49,11 +46,11 @@ def _days(start: datetime, end: datetime) -> list[str]:
 def collect(config: Config, end: datetime, hours: int = 24) -> tuple[list[dict], list[dict]]:
     """New items and new brand mentions first seen in the window ending at ``end``."""
     start = end - timedelta(hours=hours)
-    lo, hi = _iso(start), _iso(end) + "~"
+    lo, hi = iso(start), iso(end) + "~"
     items: list[dict[str, Any]] = []
     for day in _days(start, end):
         items.extend(store.query_gsi1(f"DAY#{day}", lo, hi))
-    horizon = _iso(start - timedelta(days=config.digest.backlog_days))
+    horizon = iso(start - timedelta(days=config.digest.backlog_days))
 
     def is_news(record: dict[str, Any]) -> bool:
         # Backlog imported on a feed's first poll, or an old post re-surfacing,
@@ -76,7 +73,7 @@ def _view(item: dict[str, Any], config: Config, lang: str) -> dict[str, Any]:
     published = item.get("published")
     when = None
     if published:
-        dt = datetime.fromisoformat(published.replace("Z", "+00:00")).astimezone(config.tz)
+        dt = parse_iso(published).astimezone(config.tz)
         when = format_date(dt, lang)
     text = item.get("summary") or item.get("text") or ""
     if len(text) > EXCERPT_CHARS:
@@ -145,11 +142,7 @@ def _troubled_feeds(config: Config, lang: str) -> list[dict[str, Any]]:
         if state and state.get("failures") and state.get("url") == feed.url:
             retry = state.get("retry_at")
             retry_local = (
-                format_date(
-                    datetime.fromisoformat(retry.replace("Z", "+00:00")).astimezone(config.tz), lang
-                )
-                if retry
-                else "?"
+                format_date(parse_iso(retry).astimezone(config.tz), lang) if retry else "?"
             )
             out.append(
                 {
@@ -212,7 +205,7 @@ def send(
             {
                 "PK": marker[0],
                 "SK": marker[1],
-                "sent_at": _iso(end),
+                "sent_at": iso(end),
                 "expires_at": int((end + timedelta(days=30)).timestamp()),
             }
         ):

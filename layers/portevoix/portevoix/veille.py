@@ -19,6 +19,7 @@ from . import store
 from .config import Config, Feed
 from .errors import FeedParseError, FetchError
 from .matching import Matcher
+from .timeutil import iso, parse_iso
 
 ITEM_TTL_DAYS = 90
 SEEN_PREFIX = 12  # hex chars of an item id kept in a feed's state
@@ -69,19 +70,6 @@ class PollReport:
         }
 
 
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_iso(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _state_key(feed: Feed) -> tuple[str, str]:
     return (f"FEED#{feed.key}", "STATE")
 
@@ -90,12 +78,12 @@ def _due(feed: Feed, state: dict[str, Any] | None, now: datetime, scheduled: boo
     """Why the feed is not polled now, or None when it is due."""
     if not state or state.get("url") != feed.url:
         return None
-    retry_at = _parse_iso(state.get("retry_at"))
+    retry_at = parse_iso(state.get("retry_at"))
     if retry_at and now + DUE_SLACK < retry_at:
-        return f"backing off until {_iso(retry_at)} after {state.get('failures', 0)} failure(s)"
-    next_at = _parse_iso(state.get("next_poll_at"))
+        return f"backing off until {iso(retry_at)} after {state.get('failures', 0)} failure(s)"
+    next_at = parse_iso(state.get("next_poll_at"))
     if scheduled and next_at and now + DUE_SLACK < next_at:
-        return f"next poll at {_iso(next_at)}"
+        return f"next poll at {iso(next_at)}"
     return None
 
 
@@ -172,7 +160,7 @@ class Poller:
         for key in ("failures", "last_error", "retry_at"):
             new.pop(key, None)
         if feed.interval_minutes:
-            new["next_poll_at"] = _iso(now + timedelta(minutes=feed.interval_minutes))
+            new["next_poll_at"] = iso(now + timedelta(minutes=feed.interval_minutes))
         else:
             new.pop("next_poll_at", None)
         new = {k: v for k, v in new.items() if v not in (None, "", [])}
@@ -194,7 +182,7 @@ class Poller:
             delay = max(delay, timedelta(seconds=retry_after))
         delay = min(delay, timedelta(hours=cfg.max_backoff_hours))
         new = dict(state)
-        new.update(failures=failures, last_error=error[:500], retry_at=_iso(now + delay))
+        new.update(failures=failures, last_error=error[:500], retry_at=iso(now + delay))
         return FeedOutcome(feed, "failed", error=error, state=new)
 
     # -- the whole poll ----------------------------------------------------
@@ -288,7 +276,7 @@ class Poller:
     def _record(self, feed: Feed, entry: feedmod.Entry, now: datetime) -> dict[str, Any]:
         match = self.matcher.match(entry.title, entry.summary_text, " ".join(entry.tags))
         topics = sorted(set(match.topics) | set(feed.topics))
-        seen_at = _iso(now)
+        seen_at = iso(now)
         return {
             "PK": f"ITEM#{entry.item_id}",
             "SK": "ITEM",
@@ -300,7 +288,7 @@ class Poller:
             "feed_name": feed.label,
             "title": entry.title,
             "link": entry.link,
-            "published": _iso(entry.published) if entry.published else None,
+            "published": iso(entry.published) if entry.published else None,
             "author": entry.author or None,
             "summary": entry.summary_text or None,
             "summary_html": entry.summary_html or None,

@@ -1,0 +1,243 @@
+"""The one small interface every network implements, and its shared types.
+
+A network module turns its API into: mentions read since a cursor, a post
+published under an idempotency key (and found again when the answer was
+lost), a reply, a hide where allowed, engagement metrics, and a credentials
+check. Failures are the same everywhere (see ``errors``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..errors import PortevoixError
+
+# --------------------------------------------------------------------------
+# Errors: the same semantics for every network
+
+
+class NetworkError(PortevoixError):
+    """A network call failed; ``account`` names the configured account."""
+
+    retryable = False
+
+    def __init__(self, account: str, message: str, *, status: int | None = None):
+        self.account = account
+        self.status = status
+        super().__init__(f"{account}: {message}")
+
+
+class AuthError(NetworkError):
+    """Credentials expired or revoked: the account must be reconnected."""
+
+    def __init__(self, account: str, detail: str, *, status: int | None = None):
+        super().__init__(
+            account,
+            f"reconnect this account: its credentials were refused ({detail})",
+            status=status,
+        )
+
+
+class RateLimited(NetworkError):
+    """The network asked us to wait; the work is retried later, never dropped."""
+
+    retryable = True
+
+    def __init__(self, account: str, retry_after: float, *, status: int | None = 429):
+        self.retry_after = retry_after
+        super().__init__(account, f"rate limited, retry in {retry_after:.0f} s", status=status)
+
+
+class TransientError(NetworkError):
+    """A 5xx, a timeout or a dropped connection: worth retrying with backoff."""
+
+    retryable = True
+
+
+class LostResponse(TransientError):
+    """The request went out but no answer came back: it may have been applied."""
+
+
+class Rejected(NetworkError):
+    """The network refused the content or request for good (4xx); says why."""
+
+
+class Unsupported(NetworkError):
+    """This network does not offer the operation (e.g. hiding a comment)."""
+
+
+# --------------------------------------------------------------------------
+# Data
+
+
+@dataclass
+class Media:
+    """An image or video to attach: bytes (or a URL for networks that pull)."""
+
+    data: bytes | None = None
+    url: str | None = None
+    mime: str = "image/jpeg"
+    alt: str = ""
+    filename: str = "media"
+
+
+@dataclass
+class Variant:
+    """What to publish on one network."""
+
+    text: str
+    link: str | None = None
+    media: list[Media] = field(default_factory=list)
+    language: str | None = None
+    reply_to: str | None = None  # a network reference (see Mention.ref)
+    options: dict[str, Any] = field(default_factory=dict)  # visibility, poll...
+
+
+@dataclass
+class Published:
+    """Where a post now lives."""
+
+    ref: str  # the network's id (status id, at:// URI, URN...)
+    url: str | None
+    network: str
+    created_at: str | None = None
+    found_by_lookup: bool = False
+
+
+@dataclass
+class Mention:
+    """Something said to or about the brand on a network."""
+
+    source: str  # network name
+    source_id: str  # unique within the source
+    ref: str  # what reply/hide/metrics take
+    author: str
+    author_handle: str
+    text: str
+    url: str | None
+    published: str | None  # ISO 8601 UTC
+    kind: str = "mention"  # mention | reply | comment | search | hashtag
+    in_reply_to: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Metrics:
+    ref: str
+    likes: int | None = None
+    shares: int | None = None
+    replies: int | None = None
+    views: int | None = None
+
+
+@dataclass
+class Health:
+    account: str
+    network: str
+    ok: bool
+    detail: str
+    expires_at: datetime | None = None
+    identity: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Limits: how each network counts
+
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def graphemes(text: str) -> int:
+    """User-perceived characters (emoji sequences, accents and flags count once)."""
+    import regex
+
+    return len(regex.findall(r"\X", text))
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int
+    counter: Callable[[str], int] = graphemes
+    max_media: int = 4
+    media_types: tuple[str, ...] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    media_required: bool = False
+    media_by_url: bool = False  # the network fetches media from a URL (Instagram)
+    can_hide: bool = False
+    can_reply: bool = True
+    has_metrics: bool = True
+    max_hashtags: int | None = None
+
+    def count(self, text: str) -> int:
+        return self.counter(text)
+
+    def problems(self, variant: Variant) -> list[str]:
+        """What would make the network refuse this variant (English, for logs)."""
+        out = []
+        n = self.count(variant.text)
+        if n > self.max_chars:
+            out.append(f"text is {n} characters, the limit is {self.max_chars}")
+        if len(variant.media) > self.max_media:
+            out.append(f"{len(variant.media)} media, the limit is {self.max_media}")
+        if self.media_required and not variant.media:
+            out.append("this network needs at least one image or video")
+        for m in variant.media:
+            if m.mime not in self.media_types:
+                out.append(f"media type {m.mime} is not accepted")
+        if self.max_hashtags is not None:
+            tags = len(re.findall(r"(?<!\w)#\w+", variant.text))
+            if tags > self.max_hashtags:
+                out.append(f"{tags} hashtags, the limit is {self.max_hashtags}")
+        return out
+
+
+def count_with_urls_as(weight: int) -> Callable[[str], int]:
+    """Counting where every URL costs a fixed weight (Mastodon: 23)."""
+
+    def count(text: str) -> int:
+        urls = _URL.findall(text)
+        return graphemes(_URL.sub("", text)) + weight * len(urls)
+
+    return count
+
+
+class Network:
+    """Base class: a configured account on one network."""
+
+    name = "network"
+    limits = Limits(max_chars=500)
+
+    def __init__(self, account: Any, secret: Callable[[], str], client: Any):
+        self.account = account
+        self._secret = secret
+        self.http = client
+
+    @property
+    def account_id(self) -> str:
+        return self.account.key
+
+    def check_credentials(self) -> Health:
+        raise NotImplementedError
+
+    def fetch_mentions(self, cursor: str | None) -> tuple[list[Mention], str | None]:
+        raise Unsupported(self.account_id, f"{self.name} mentions cannot be read")
+
+    def publish(self, variant: Variant, key: str) -> Published:
+        raise Unsupported(self.account_id, f"{self.name} is read-only here")
+
+    def find_published(self, key: str, variant: Variant, since: datetime) -> Published | None:
+        """The post an earlier attempt under ``key`` created, if any."""
+        return None
+
+    def reply(self, to_ref: str, text: str, key: str) -> Published:
+        variant = Variant(text=text, reply_to=to_ref)
+        return self.publish(variant, key)
+
+    def hide(self, ref: str) -> None:
+        raise Unsupported(self.account_id, f"{self.name} does not let us hide comments")
+
+    def metrics(self, ref: str) -> Metrics:
+        raise Unsupported(self.account_id, f"{self.name} gives no engagement metrics here")

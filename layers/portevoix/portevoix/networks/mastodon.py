@@ -1,0 +1,215 @@
+"""Mastodon (any instance): REST API v1/v2 with a user access token.
+
+Publishing sends an ``Idempotency-Key`` (Mastodon keeps it for an hour), so
+a retried POST returns the first status instead of a second one; a lost
+answer is also resolved by looking at the account's latest statuses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from ..feeds import html_to_text
+from ..timeutil import iso_or_none, parse_iso
+from .base import (
+    Health,
+    Limits,
+    Mention,
+    Metrics,
+    Network,
+    Published,
+    Rejected,
+    TransientError,
+    Variant,
+    graphemes,
+)
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_REMOTE_MENTION = re.compile(r"(?<!\w)@(\w+)@[\w.-]+\w")
+PAGE = 40
+MAX_PAGES = 10
+
+
+def mastodon_count(text: str) -> int:
+    """Mastodon's counting: any URL is 23, a remote @user@domain counts as @user."""
+    text = _REMOTE_MENTION.sub(lambda m: "@" + m.group(1), text)
+    urls = _URL.findall(text)
+    return graphemes(_URL.sub("", text)) + 23 * len(urls)
+
+
+def _text_with_link(variant: Variant) -> str:
+    if variant.link and variant.link not in variant.text:
+        return f"{variant.text.rstrip()}\n\n{variant.link}"
+    return variant.text
+
+
+class Mastodon(Network):
+    name = "mastodon"
+    limits = Limits(
+        max_chars=500,
+        counter=mastodon_count,
+        max_media=4,
+        media_types=("image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"),
+        can_hide=False,
+    )
+
+    def __init__(self, account: Any, secret: Any, client: Any):
+        super().__init__(account, secret, client)
+        self.base = account.instance.rstrip("/")
+        self._me: dict[str, Any] | None = None
+        if account.max_chars:
+            self.limits = Limits(**{**self.limits.__dict__, "max_chars": account.max_chars})
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        headers["Authorization"] = f"Bearer {self._secret()}"
+        resp = self.http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
+        return resp.json() if resp.content else None
+
+    def me(self) -> dict[str, Any]:
+        if self._me is None:
+            self._me = self._call("GET", "/api/v1/accounts/verify_credentials")
+        return self._me
+
+    def check_credentials(self) -> Health:
+        me = self.me()
+        return Health(self.account_id, self.name, True, "token accepted", identity="@" + me["acct"])
+
+    # -- reading -------------------------------------------------------------
+
+    def fetch_mentions(self, cursor: str | None) -> tuple[list[Mention], str | None]:
+        cursors: dict[str, str] = json.loads(cursor) if cursor else {}
+        streams = {"mentions": "/api/v1/notifications"}
+        for tag in self.account.hashtags:
+            streams[f"tag:{tag.lstrip('#').lower()}"] = (
+                f"/api/v1/timelines/tag/{quote(tag.lstrip('#'))}"
+            )
+        found: dict[str, Mention] = {}
+        for stream, path in streams.items():
+            params: dict[str, Any] = {"limit": PAGE}
+            if stream == "mentions":
+                params["types[]"] = "mention"
+            newest = cursors.get(stream)
+            for _ in range(MAX_PAGES):
+                if newest:
+                    params["min_id"] = newest
+                page = self._call("GET", path, params=params) or []
+                if not page:
+                    break
+                for entry in page:
+                    status = entry.get("status") if stream == "mentions" else entry
+                    if status:
+                        mention = self._mention(
+                            status, "mention" if stream == "mentions" else "hashtag"
+                        )
+                        found.setdefault(mention.source_id, mention)
+                newest = max((e["id"] for e in page), key=_id_key)
+                if not cursors.get(stream):
+                    break  # first run: the latest page only, no history import
+            if newest:
+                cursors[stream] = newest
+        mentions = sorted(found.values(), key=lambda m: m.published or "")
+        return mentions, json.dumps(cursors, sort_keys=True) if cursors else cursor
+
+    def _mention(self, status: dict[str, Any], kind: str) -> Mention:
+        account = status.get("account") or {}
+        return Mention(
+            source=self.name,
+            source_id=f"{self.account_id}:{status['id']}",
+            ref=str(status["id"]),
+            author=account.get("display_name") or account.get("username") or "",
+            author_handle="@" + account.get("acct", ""),
+            text=html_to_text(status.get("content") or ""),
+            url=status.get("url") or status.get("uri"),
+            published=iso_or_none(status.get("created_at")),
+            kind="reply" if status.get("in_reply_to_id") and kind == "mention" else kind,
+            in_reply_to=status.get("in_reply_to_id"),
+            extra={"language": status.get("language"), "visibility": status.get("visibility")},
+        )
+
+    # -- writing -------------------------------------------------------------
+
+    def _upload(self, media: Any) -> str:
+        if media.data is None:
+            raise Rejected(self.account_id, "Mastodon needs the media's bytes, not a URL")
+        resp = self._call(
+            "POST",
+            "/api/v2/media",
+            files={"file": (media.filename, media.data, media.mime)},
+            data={"description": media.alt} if media.alt else None,
+            idempotent=False,
+        )
+        media_id = str(resp["id"])
+        # Large files are processed asynchronously (202): wait until ready.
+        for _ in range(20):
+            if resp.get("url"):
+                return media_id
+            time.sleep(0.5)
+            resp = self._call("GET", f"/api/v1/media/{media_id}")
+        raise TransientError(self.account_id, f"media {media_id} still processing")
+
+    def publish(self, variant: Variant, key: str) -> Published:
+        body: dict[str, Any] = {"status": _text_with_link(variant)}
+        if variant.media:
+            body["media_ids"] = [self._upload(m) for m in variant.media]
+        if variant.language:
+            body["language"] = variant.language
+        if variant.reply_to:
+            body["in_reply_to_id"] = variant.reply_to
+        for option in ("visibility", "spoiler_text", "sensitive", "poll"):
+            if option in variant.options:
+                body[option] = variant.options[option]
+        status = self._call(
+            "POST", "/api/v1/statuses", json=body, headers={"Idempotency-Key": key}, idempotent=True
+        )
+        return Published(
+            str(status["id"]), status.get("url"), self.name, iso_or_none(status.get("created_at"))
+        )
+
+    def find_published(self, key: str, variant: Variant, since: datetime) -> Published | None:
+        expected = " ".join(html_to_text(_text_with_link(variant)).split())
+        statuses = self._call(
+            "GET", f"/api/v1/accounts/{self.me()['id']}/statuses", params={"limit": PAGE}
+        )
+        floor = since - timedelta(minutes=2)
+        for status in statuses or []:
+            created = parse_iso(status.get("created_at"))
+            text = " ".join(html_to_text(status.get("content") or "").split())
+            if created and created >= floor and text == expected:
+                return Published(
+                    str(status["id"]),
+                    status.get("url"),
+                    self.name,
+                    iso_or_none(status.get("created_at")),
+                    True,
+                )
+        return None
+
+    def reply(self, to_ref: str, text: str, key: str) -> Published:
+        # Mastodon notifies the author only when the reply names them.
+        original = self._call("GET", f"/api/v1/statuses/{to_ref}")
+        handle = "@" + (original.get("account") or {}).get("acct", "")
+        if handle != "@" and handle.lower() not in text.lower():
+            text = f"{handle} {text}"
+        variant = Variant(
+            text=text, reply_to=to_ref, options={"visibility": original.get("visibility", "public")}
+        )
+        return self.publish(variant, key)
+
+    def metrics(self, ref: str) -> Metrics:
+        status = self._call("GET", f"/api/v1/statuses/{ref}")
+        return Metrics(
+            ref,
+            likes=status.get("favourites_count"),
+            shares=status.get("reblogs_count"),
+            replies=status.get("replies_count"),
+        )
+
+
+def _id_key(value: str) -> tuple[int, str]:
+    return (len(value), value)  # Mastodon ids are numeric strings (snowflakes)

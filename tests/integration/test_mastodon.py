@@ -1,0 +1,211 @@
+"""Mastodon against mastodon-mock, a stateful implementation of the REST API."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from portevoix.networks import AuthError, Media, RateLimited, Rejected, Variant, build, publish_once
+from portevoix.networks.mastodon import mastodon_count
+from tests.helpers import LossyProxy, make_config
+
+mastodon_mock = pytest.importorskip("mastodon_mock.testing.server")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    srv = mastodon_mock.MockServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[str]:
+    requests.post(server.base_url + "/api/v1/_mock/reset", timeout=10)
+    requests.delete(server.base_url + "/api/v1/_mock/faults", timeout=10)
+    yield server.base_url
+
+
+def as_user(base: str, token: str, method: str, path: str, **kw: Any) -> Any:
+    resp = requests.request(
+        method, base + path, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def alice_statuses(base: str) -> list[dict[str, Any]]:
+    me = as_user(base, "bob_token", "GET", "/api/v1/accounts/lookup", params={"acct": "alice"})
+    return as_user(base, "bob_token", "GET", f"/api/v1/accounts/{me['id']}/statuses")
+
+
+def mastodon(
+    base: str, monkeypatch: pytest.MonkeyPatch, token: str = "alice_token", **account: Any
+) -> Any:
+    monkeypatch.setenv("MASTO_TOKEN", token)
+    config = make_config(
+        accounts=[{"network": "mastodon", "instance": base, "secret": "env:MASTO_TOKEN", **account}]
+    )
+    return build(config.accounts[0], config, sleep=lambda s: None)
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    raw = b"\x00\xff\x00\x00"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_credentials(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    health = mastodon(api, monkeypatch).check_credentials()
+    assert health.ok and health.identity == "@alice"
+    from portevoix import secrets
+
+    secrets.forget()
+    with pytest.raises(AuthError, match="reconnect this account"):
+        mastodon(api, monkeypatch, token="revoked").check_credentials()
+    secrets.forget()
+
+
+def test_publish_with_media_language_and_link(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = mastodon(api, monkeypatch)
+    post = net.publish(
+        Variant(
+            text="Nouvelle version de Porte-voix 🎉",
+            link="https://porte-voix.example/v2",
+            language="fr",
+            media=[Media(data=png(), mime="image/png", alt="Le logo", filename="logo.png")],
+        ),
+        key="post-1:mastodon",
+    )
+    (status,) = alice_statuses(api)
+    assert status["id"] == post.ref and post.url == status["url"]
+    assert "https://porte-voix.example/v2" in status["content"]
+    assert status["language"] == "fr"
+    assert status["media_attachments"][0]["description"] == "Le logo"
+
+
+def test_same_key_never_posts_twice(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = mastodon(api, monkeypatch)
+    first = net.publish(Variant(text="Une seule fois"), key="post-2:mastodon")
+    second = net.publish(Variant(text="Une seule fois"), key="post-2:mastodon")
+    assert first.ref == second.ref and len(alice_statuses(api)) == 1
+
+
+def test_lost_response_gives_exactly_one_post(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    proxy = LossyProxy(api)
+    try:
+        proxy.drop("POST", r"^/api/v1/statuses$", times=1)
+        net = mastodon(proxy.url, monkeypatch)
+        post = publish_once(net, Variant(text="Perdu puis retrouvé"), key="post-3:mastodon")
+        statuses = alice_statuses(api)
+        assert [s["id"] for s in statuses] == [post.ref]
+        sent = proxy.requests_to("POST", r"^/api/v1/statuses$")
+        assert len(sent) == 2 and {r["headers"]["Idempotency-Key"] for r in sent} == {
+            "post-3:mastodon"
+        }
+        assert all(r["headers"]["Authorization"] == "Bearer alice_token" for r in sent)
+    finally:
+        proxy.close()
+
+
+def test_lost_response_without_retry_is_found_on_the_account(
+    api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proxy = LossyProxy(api)
+    try:
+        proxy.drop("POST", r"^/api/v1/statuses$", times=5)  # every answer to the publish is lost
+        net = mastodon(proxy.url, monkeypatch)
+        post = publish_once(net, Variant(text="Retrouvé sur le compte"), key="post-4:mastodon")
+        assert post.found_by_lookup
+        assert [s["id"] for s in alice_statuses(api)] == [post.ref]
+    finally:
+        proxy.close()
+
+
+def test_too_long_is_rejected_with_the_api_message(
+    api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(Rejected, match="HTTP 422.*500"):
+        mastodon(api, monkeypatch).publish(Variant(text="x" * 501), key="k")
+    assert alice_statuses(api) == []
+
+
+def test_rate_limit_is_reported_with_its_delay(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    requests.post(
+        api + "/api/v1/_mock/faults",
+        json={
+            "match": {"path": "/api/v1/accounts/verify_credentials"},
+            "effect": {"type": "ratelimit", "headers": {"Retry-After": "3600"}},
+        },
+        timeout=10,
+    )
+    with pytest.raises(RateLimited) as exc:
+        mastodon(api, monkeypatch).check_credentials()
+    assert exc.value.retry_after == 3600
+
+
+def test_server_errors_are_retried(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    requests.post(
+        api + "/api/v1/_mock/faults",
+        json={
+            "match": {"path": "/api/v1/accounts/verify_credentials"},
+            "effect": {"type": "status", "status": 502},
+            "count": 2,
+        },
+        timeout=10,
+    )
+    assert mastodon(api, monkeypatch).check_credentials().ok
+
+
+def test_mentions_with_cursor_reply_and_metrics(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = mastodon(api, monkeypatch, hashtags=["portevoix"])
+    as_user(
+        api,
+        "bob_token",
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "@alice votre appli plante <b>encore</b>"},
+    )
+    mentions, cursor = net.fetch_mentions(None)
+    # The markup the author typed is text, not HTML.
+    assert [(m.author_handle, m.text, m.kind) for m in mentions] == [
+        ("@bob", "@alice votre appli plante <b>encore</b>", "mention")
+    ]
+    assert cursor
+    again, cursor2 = net.fetch_mentions(cursor)
+    assert again == []
+    as_user(
+        api, "bob_token", "POST", "/api/v1/statuses", json={"status": "@alice et merci quand même"}
+    )
+    newer, _ = net.fetch_mentions(cursor2)
+    assert [m.text for m in newer] == ["@alice et merci quand même"]
+
+    reply = net.reply(newer[0].ref, "Merci Bob, on regarde !", key="reply-1:mastodon")
+    posted = as_user(api, "bob_token", "GET", f"/api/v1/statuses/{reply.ref}")
+    assert posted["in_reply_to_id"] == newer[0].ref
+    assert "@bob" in posted["content"]
+
+    as_user(api, "bob_token", "POST", f"/api/v1/statuses/{reply.ref}/favourite")
+    assert net.metrics(reply.ref).likes == 1
+
+
+def test_mastodon_counts_urls_as_23_and_remote_mentions_by_user() -> None:
+    assert mastodon_count("hello") == 5
+    assert mastodon_count("see https://example.com/a/very/long/path/that/goes/on") == 4 + 23
+    assert mastodon_count("@bob@mastodon.social") == 4
+    assert mastodon_count("👩‍👩‍👧") == 1
