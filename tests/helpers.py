@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -110,17 +111,27 @@ class ChaosServer:
 
             def do_GET(self) -> None:  # noqa: N802
                 path = self.path.split("?", 1)[0]
-                server.requests.append({"path": path, "headers": dict(self.headers)})
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                server.requests.append(
+                    {
+                        "method": self.command,
+                        "path": path,
+                        "query": self.path.partition("?")[2],
+                        "headers": dict(self.headers),
+                        "body": body,
+                    }
+                )
                 route = server.routes.get(path)
                 if route is None:
                     self.send_response(404)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
+
+            do_POST = do_PUT = do_DELETE = do_PATCH = do_GET  # noqa: N815
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

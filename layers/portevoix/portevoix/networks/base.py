@@ -62,6 +62,10 @@ class LostResponse(TransientError):
     """The request went out but no answer came back: it may have been applied."""
 
 
+class NotSent(TransientError):
+    """The connection failed before the request went out: safe to repeat."""
+
+
 class Rejected(NetworkError):
     """The network refused the content or request for good (4xx); says why."""
 

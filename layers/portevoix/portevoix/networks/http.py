@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from ..fetch import AddressPolicy, _find_cause, _GuardedAdapter, parse_retry_after, user_agent
-from .base import AuthError, LostResponse, RateLimited, Rejected, TransientError
+from .base import AuthError, LostResponse, NotSent, RateLimited, Rejected, TransientError
 
 ErrorReader = Callable[[requests.Response], str]
 
@@ -90,15 +90,14 @@ class ApiClient:
             try:
                 return self._once(method, url, **kwargs)
             except RateLimited as exc:
+                # A 429 was refused, not applied: waiting and repeating is safe.
                 wait = exc.retry_after
                 if attempt >= self.max_attempts or time.monotonic() + wait > deadline:
                     raise
-            except LostResponse:
-                if not idempotent or attempt >= self.max_attempts:
-                    raise
-                wait = min(8.0, 0.5 * 2 ** (attempt - 1))
-            except TransientError:
-                if attempt >= self.max_attempts:
+            except TransientError as exc:
+                # A 5xx or a lost answer may have been applied: only a request
+                # that is idempotent (or was never sent) is repeated here.
+                if attempt >= self.max_attempts or not (idempotent or isinstance(exc, NotSent)):
                     raise
                 wait = min(8.0, 0.5 * 2 ** (attempt - 1))
             if time.monotonic() + wait > deadline:
@@ -112,9 +111,7 @@ class ApiClient:
         try:
             resp = self.session.request(method, url, **kwargs)
         except requests.exceptions.ConnectTimeout:
-            raise TransientError(
-                self.account, f"could not connect to {_short(url)} in time"
-            ) from None
+            raise NotSent(self.account, f"could not connect to {_short(url)} in time") from None
         except requests.exceptions.ReadTimeout:
             raise LostResponse(
                 self.account, f"no answer from {_short(url)} (the request was sent)"
@@ -129,7 +126,7 @@ class ApiClient:
             if any(
                 s in text for s in ("NewConnectionError", "Connection refused", "Name or service")
             ):
-                raise TransientError(self.account, f"cannot reach {_short(url)}") from None
+                raise NotSent(self.account, f"cannot reach {_short(url)}") from None
             raise LostResponse(
                 self.account, f"connection to {_short(url)} dropped before the answer"
             ) from None
