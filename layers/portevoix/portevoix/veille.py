@@ -51,6 +51,8 @@ class PollReport:
     entries: int = 0
     new_items: int = 0
     mentions: int = 0
+    accounts: int = 0
+    network_mentions: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,6 +68,8 @@ class PollReport:
             "entries": self.entries,
             "new_items": self.new_items,
             "mentions": self.mentions,
+            "accounts": self.accounts,
+            "network_mentions": self.network_mentions,
             "seconds": round(self.seconds, 3),
         }
 
@@ -90,10 +94,11 @@ def _due(feed: Feed, state: dict[str, Any] | None, now: datetime, scheduled: boo
 class Poller:
     """Polls a configuration's feeds and stores the result."""
 
-    def __init__(self, config: Config, fetcher: Any = None):
+    def __init__(self, config: Config, fetcher: Any = None, networks: dict[str, Any] | None = None):
         from .fetch import AddressPolicy, Fetcher, Limits, user_agent
 
         self.config = config
+        self.networks = networks
         self.matcher = Matcher.from_config(config)
         self._own_fetcher = fetcher is None
         self.fetcher = fetcher or Fetcher(
@@ -253,6 +258,16 @@ class Poller:
         ]
         if changed:
             store.batch_put(changed)
+
+        if self.config.accounts:
+            from .listening import poll_accounts
+
+            heard = poll_accounts(self.config, now, self.networks)
+            report.accounts = heard.polled
+            report.network_mentions = heard.mentions
+            report.mentions += heard.mentions
+            report.failed += heard.failed
+            report.skipped += heard.skipped
         report.seconds = time.monotonic() - started
         return report
 
