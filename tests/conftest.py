@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from tests.helpers import REGION, ROOT, SENDER, ChaosServer, RequestCounter, make_config
 
@@ -75,3 +76,20 @@ def chaos() -> Iterator[ChaosServer]:
     server = ChaosServer()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Any]:
+    """A stateful Mastodon API (mastodon-mock) with alice, bob and carol."""
+    mastodon_mock = pytest.importorskip("mastodon_mock.testing.server")
+    srv = mastodon_mock.MockServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server: Any) -> Iterator[str]:
+    requests.post(server.base_url + "/api/v1/_mock/reset", timeout=10)
+    requests.delete(server.base_url + "/api/v1/_mock/faults", timeout=10)
+    yield server.base_url

@@ -1,4 +1,4 @@
-"""Report: the morning digest (cron in the brand's time zone)."""
+"""Report: the morning digest and the daily account check (crons in the brand's time zone)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,28 @@ logger = Logger(service="report")
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from portevoix import digest, runtime
+    from portevoix import runtime
 
     job = event.get("job", "digest")
-    if job != "digest":
-        raise ValueError(f"unknown job {job!r}: this function runs 'digest'")
     config = runtime.config()
-    sent = digest.send(config, runtime.event_time(event), once_per_day=True)
-    result = {"job": job, "sent": len(sent), "recipients": sum(len(s["to"]) for s in sent)}
+    when = runtime.event_time(event)
+    if job == "digest":
+        from portevoix import digest
+
+        sent = digest.send(config, when, once_per_day=True)
+        result: dict[str, Any] = {"job": job, "sent": len(sent)}
+    elif job == "accounts":
+        from portevoix import accounts
+
+        statuses = accounts.check(config, when)
+        sent = accounts.alert(config, statuses, when)
+        result = {
+            "job": job,
+            "sent": len(sent),
+            "accounts": {s.account: s.status for s in statuses},
+        }
+    else:
+        raise ValueError(f"unknown job {job!r}: this function runs 'digest' or 'accounts'")
+    result["recipients"] = sum(len(s["to"]) for s in sent)
     logger.info("digest finished", extra={"digest": result})
     return result

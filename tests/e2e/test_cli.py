@@ -110,3 +110,28 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert "3 not modified" in result.stdout
     outbox = tmp_path / "demo" / "outbox"
     assert sorted(p.suffix for p in outbox.iterdir()) == [".eml", ".eml", ".html", ".html"]
+
+
+def test_accounts_check(tmp_path: Path, api: str) -> None:
+    data = {
+        "brand": {"name": "Porte-voix"},
+        "sender": SENDER,
+        "team": [{"email": "cm@brand.example"}],
+        "accounts": [
+            {"network": "mastodon", "id": "good", "instance": api, "secret": "env:GOOD_TOKEN"},
+            {"network": "mastodon", "id": "bad", "instance": api, "secret": "env:BAD_TOKEN"},
+        ],
+        "fetch": {"allow_private_networks": True},
+    }
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    os.environ["GOOD_TOKEN"], os.environ["BAD_TOKEN"] = "alice_token", "revoked"
+    try:
+        result = run(tmp_path / "home", "accounts", "check", "--config", str(path), "--json")
+    finally:
+        del os.environ["GOOD_TOKEN"], os.environ["BAD_TOKEN"]
+    assert result.returncode == 1, result.stderr
+    statuses = {s["account"]: s for s in json.loads(result.stdout)}
+    assert statuses["good"]["status"] == "ok" and statuses["good"]["identity"] == "@alice"
+    assert statuses["bad"]["status"] == "failed"
+    assert "revoked" not in result.stdout  # the token itself is never printed

@@ -11,7 +11,7 @@ import requests
 from portevoix import secrets, store
 from portevoix.veille import Poller
 from tests.helpers import make_config
-from tests.integration.test_mastodon import api, as_user, server  # noqa: F401 - fixtures
+from tests.integration.test_mastodon import as_user
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -32,7 +32,7 @@ def config_for(base: str, monkeypatch: pytest.MonkeyPatch, token: str = "alice_t
 
 def test_mentions_land_in_the_inbox_once(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: F811
+) -> None:
     config = config_for(api, monkeypatch)
     as_user(
         api,
@@ -58,7 +58,7 @@ def test_mentions_land_in_the_inbox_once(
 
 def test_refused_token_is_reported_and_marked(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: F811
+) -> None:
     config = config_for(api, monkeypatch, token="revoked")
     report = Poller(config).poll(NOW)
     assert report.failed[0]["feed"] == "account:masto"
@@ -69,7 +69,7 @@ def test_refused_token_is_reported_and_marked(
 
 def test_rate_limited_account_waits_then_reads_everything(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
-) -> None:  # noqa: F811
+) -> None:
     config = config_for(api, monkeypatch)
     as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": "@alice premier"})
     requests.post(

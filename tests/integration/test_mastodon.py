@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,23 +12,6 @@ import requests
 from portevoix.networks import AuthError, Media, RateLimited, Rejected, Variant, build, publish_once
 from portevoix.networks.mastodon import mastodon_count
 from tests.helpers import LossyProxy, make_config
-
-mastodon_mock = pytest.importorskip("mastodon_mock.testing.server")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Any]:
-    srv = mastodon_mock.MockServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def api(server: Any) -> Iterator[str]:
-    requests.post(server.base_url + "/api/v1/_mock/reset", timeout=10)
-    requests.delete(server.base_url + "/api/v1/_mock/faults", timeout=10)
-    yield server.base_url
 
 
 def as_user(base: str, token: str, method: str, path: str, **kw: Any) -> Any:

@@ -101,6 +101,24 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_accounts(args: argparse.Namespace) -> int:
+    from . import accounts
+
+    config, text = _load(args.config)
+    if not config.accounts:
+        print("No accounts in the configuration (see `accounts:` in config/example.yaml).")
+        return EXIT_OK
+    with _stack(args, config, text):
+        statuses = accounts.check(config)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in statuses], ensure_ascii=False, indent=2))
+    else:
+        for s in statuses:
+            who = f" {s.identity}" if s.identity else ""
+            print(f"{s.status.upper():9} {s.account} ({s.network}){who}: {s.detail}")
+    return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from functions.veille.app import lambda_handler
 
@@ -170,6 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser("accounts", help="the network accounts of the configuration")
+    accounts_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = accounts_sub.add_parser("check", help="check every account's credentials and expiry")
+    q.add_argument(
+        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
+    )
+    q.add_argument("--json", action="store_true", help="print one JSON list")
+    q.set_defaults(func=cmd_accounts)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
     p.set_defaults(func=cmd_demo)

@@ -46,6 +46,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+MESSAGES.update(
+    {
+        "accounts.subject": {
+            "fr": "[{brand}] {count} compte(s) à reconnecter",
+            "en": "[{brand}] {count} account(s) to reconnect",
+        },
+        "accounts.title": {"fr": "Comptes à reconnecter", "en": "Accounts to reconnect"},
+        "accounts.intro": {
+            "fr": "Vérification du {when} : ces comptes ne pourront bientôt plus publier ni lire les mentions.",
+            "en": "Check of {when}: these accounts will soon be unable to publish or read mentions.",
+        },
+        "accounts.failed": {"fr": "Refusé", "en": "Refused"},
+        "accounts.expiring": {"fr": "Expire bientôt", "en": "Expiring soon"},
+        "accounts.howto": {
+            "fr": "Générez un nouveau jeton sur le réseau, mettez-le dans le secret indiqué dans la "
+            "configuration, puis lancez « portevoix accounts check ».",
+            "en": "Create a new token on the network, store it in the secret named in the "
+            "configuration, then run `portevoix accounts check`.",
+        },
+    }
+)
+
 _MONTHS = {
     "fr": [
         "janv.",

@@ -223,6 +223,31 @@ class Network:
     def account_id(self) -> str:
         return self.account.key
 
+    def credentials(self) -> tuple[str, datetime | None]:
+        """The token, and when it expires if the secret says so.
+
+        A secret is either the bare token, or JSON such as
+        ``{"access_token": "...", "expires_at": "2027-01-31T00:00:00Z"}``.
+        """
+        raw = self._secret().strip()
+        if raw.startswith("{"):
+            import json
+
+            from ..timeutil import parse_iso
+
+            try:
+                data = json.loads(raw)
+            except ValueError:
+                raise AuthError(
+                    self.account_id, "the secret looks like JSON but is not valid"
+                ) from None
+            token = data.get("access_token") or data.get("token") or data.get("password") or ""
+            return str(token), parse_iso(data.get("expires_at"))
+        return raw, None
+
+    def token(self) -> str:
+        return self.credentials()[0]
+
     def check_credentials(self) -> Health:
         raise NotImplementedError
 

@@ -90,7 +90,7 @@ class Bluesky(Network):
         resp = self.http.request(
             "POST",
             f"{self.base}/xrpc/com.atproto.server.createSession",
-            json={"identifier": self.account.handle, "password": self._secret()},
+            json={"identifier": self.account.handle, "password": self.token()},
             idempotent=True,
         )
         return resp.json()

@@ -67,7 +67,7 @@ class Mastodon(Network):
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = kwargs.pop("headers", {})
-        headers["Authorization"] = f"Bearer {self._secret()}"
+        headers["Authorization"] = f"Bearer {self.token()}"
         resp = self.http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
         return resp.json() if resp.content else None
 

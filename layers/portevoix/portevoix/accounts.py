@@ -1,0 +1,118 @@
+"""Account health: are the credentials accepted, and when do they expire?
+
+The daily check emails the team when an account must be reconnected or its
+token expires within ``WARN_DAYS``, so a scheduled post never fails first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import store
+from .i18n import format_date, t
+from .timeutil import iso
+
+WARN_DAYS = 7
+
+
+@dataclass
+class AccountStatus:
+    account: str
+    network: str
+    status: str  # ok | expiring | failed
+    detail: str
+    identity: str | None = None
+    expires_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def check(
+    config: Any, now: datetime | None = None, networks: dict[str, Any] | None = None
+) -> list[AccountStatus]:
+    """Check every configured account's credentials (one request or so each)."""
+    from .networks import NetworkError, build
+    from .secrets import SecretError
+
+    now = now or datetime.now(UTC)
+    out = []
+    for account in config.accounts:
+        try:
+            net = (networks or {}).get(account.key) or build(account, config)
+            health = net.check_credentials()
+            _, expires = net.credentials() if getattr(account, "secret", None) else ("", None)
+        except (NetworkError, SecretError) as exc:
+            out.append(AccountStatus(account.key, account.network, "failed", str(exc)))
+            continue
+        status, detail = ("ok", health.detail) if health.ok else ("failed", health.detail)
+        if health.ok and expires is not None:
+            if expires <= now:
+                status, detail = (
+                    "failed",
+                    f"token expired on {iso(expires)}: reconnect this account",
+                )
+            elif expires - now <= timedelta(days=WARN_DAYS):
+                status, detail = (
+                    "expiring",
+                    f"token expires on {iso(expires)}: reconnect it before then",
+                )
+        out.append(
+            AccountStatus(
+                account.key,
+                account.network,
+                status,
+                detail,
+                health.identity,
+                iso(expires) if expires else None,
+            )
+        )
+    return out
+
+
+def alert(
+    config: Any, statuses: list[AccountStatus], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Email the team about accounts to reconnect; once per local day."""
+    from . import mail
+
+    troubled = [s for s in statuses if s.status != "ok"]
+    if not troubled:
+        return []
+    now = now or datetime.now(UTC)
+    day = now.astimezone(config.tz).date().isoformat()
+    marker = {
+        "PK": f"HEALTH#{day}",
+        "SK": "SENT",
+        "expires_at": int((now + timedelta(days=30)).timestamp()),
+    }
+    if not store.put_if_absent(marker):
+        return []
+    sent = []
+    try:
+        groups: dict[str, list[str]] = {}
+        for member in config.team:
+            groups.setdefault(member.language or config.language, []).append(member.email)
+        for lang, recipients in groups.items():
+            subject = t(lang, "accounts.subject", brand=config.brand.name, count=len(troubled))
+            rendered = mail.render(
+                "accounts",
+                subject=subject,
+                lang=lang,
+                brand=config.brand.name,
+                accounts=troubled,
+                when=format_date(now.astimezone(config.tz), lang),
+            )
+            for i in range(0, len(recipients), mail.MAX_RECIPIENTS):
+                chunk = recipients[i : i + mail.MAX_RECIPIENTS]
+                msg = mail.build(config.sender, chunk, rendered, sender_name=config.brand.name)
+                result = mail.send(msg, sender=config.sender, to=chunk, kind=f"accounts-{lang}")
+                result.update(lang=lang, subject=subject)
+                sent.append(result)
+    except Exception:
+        if not sent:
+            store.delete(marker["PK"], marker["SK"])
+        raise
+    return sent
