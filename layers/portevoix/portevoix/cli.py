@@ -173,30 +173,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("veille", help="poll every feed now and store what is new")
-    p.add_argument(
-        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_veille)
+    def command(parent: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text)
+        p.add_argument(
+            "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
+        )
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        p.set_defaults(func=func)
+        return p
 
-    p = sub.add_parser(
-        "digest", help="send the digest of the last 24 hours (locally: to the outbox)"
+    command(sub, "veille", "poll every feed and account now and store what is new", cmd_veille)
+    command(
+        sub, "digest", "send the digest of the last 24 hours (locally: to the outbox)", cmd_digest
     )
-    p.add_argument(
-        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
-    )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.set_defaults(func=cmd_digest)
-
-    p = sub.add_parser("accounts", help="the network accounts of the configuration")
-    accounts_sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    q = accounts_sub.add_parser("check", help="check every account's credentials and expiry")
-    q.add_argument(
-        "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
-    )
-    q.add_argument("--json", action="store_true", help="print one JSON list")
-    q.set_defaults(func=cmd_accounts)
+    accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
+    actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
     p.set_defaults(func=cmd_demo)
