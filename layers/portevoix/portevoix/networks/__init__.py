@@ -77,6 +77,8 @@ def publish_once(net: Network, variant: Variant, key: str) -> Published:
     try:
         return net.publish(variant, key)
     except TransientError:
+        if not getattr(net, "lookup_supported", True):
+            raise  # cannot tell whether it went out: never risk a second copy
         found = net.find_published(key, variant, started)
         if found is not None:
             return found

@@ -148,6 +148,42 @@ class Health:
     identity: str | None = None
 
 
+class Watermark:
+    """A reading cursor by time that never skips what shares the last timestamp.
+
+    Stored as JSON ``{"t": newest, "ids": [ids seen at exactly t]}``; ``t``
+    is any string that sorts in time order (ISO 8601, zero-padded numbers).
+    """
+
+    def __init__(self, raw: str | None):
+        import json
+
+        self.t = ""
+        self.ids: set[str] = set()
+        if raw:
+            try:
+                data = json.loads(raw)
+                self.t, self.ids = str(data.get("t", "")), set(data.get("ids", []))
+            except (ValueError, AttributeError):
+                self.t = raw  # an older plain cursor
+        self._start = (self.t, set(self.ids))
+
+    def is_new(self, t: str, item_id: str) -> bool:
+        t0, ids0 = self._start
+        return t > t0 or (t == t0 and item_id not in ids0)
+
+    def add(self, t: str, item_id: str) -> None:
+        if t > self.t:
+            self.t, self.ids = t, {item_id}
+        elif t == self.t:
+            self.ids.add(item_id)
+
+    def dump(self) -> str | None:
+        import json
+
+        return json.dumps({"t": self.t, "ids": sorted(self.ids)}) if self.t else None
+
+
 # --------------------------------------------------------------------------
 # Limits: how each network counts
 

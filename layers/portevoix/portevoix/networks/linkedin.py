@@ -1,0 +1,201 @@
+"""LinkedIn organisation pages: the versioned REST API (Posts, Images, Social Actions).
+
+A created post's URN comes back in the ``x-restli-id`` header. LinkedIn has
+no idempotency key: a lost answer is resolved by reading the organisation's
+latest posts before anything is sent again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from ..timeutil import iso
+from .base import (
+    Health,
+    Limits,
+    Mention,
+    Metrics,
+    Network,
+    Published,
+    Rejected,
+    Variant,
+    Watermark,
+    graphemes,
+)
+
+
+def _ms(value: Any) -> str | None:
+    try:
+        return iso(datetime.fromtimestamp(int(value) / 1000, UTC))
+    except (TypeError, ValueError):
+        return None
+
+
+class LinkedIn(Network):
+    name = "linkedin"
+    limits = Limits(
+        max_chars=3000,
+        counter=graphemes,
+        max_media=1,
+        media_types=("image/jpeg", "image/png", "image/gif"),
+    )
+    RECENT_POSTS = 5
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        headers.update(
+            {
+                "Authorization": f"Bearer {self.token()}",
+                "LinkedIn-Version": self.account.api_version,
+                "X-Restli-Protocol-Version": "2.0.0",
+            }
+        )
+        return self.http.request(
+            method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+        )
+
+    @property
+    def org(self) -> str:
+        return self.account.organization
+
+    def check_credentials(self) -> Health:
+        org_id = self.org.rsplit(":", 1)[1]
+        data = self._call("GET", f"/rest/organizations/{org_id}").json()
+        return Health(
+            self.account_id,
+            self.name,
+            True,
+            "token accepted",
+            identity=data.get("localizedName") or self.org,
+        )
+
+    def _upload(self, media: Any) -> str:
+        if media.data is None:
+            raise Rejected(self.account_id, "LinkedIn needs the image's bytes")
+        init = self._call(
+            "POST",
+            "/rest/images?action=initializeUpload",
+            json={"initializeUploadRequest": {"owner": self.org}},
+            idempotent=True,
+        ).json()["value"]
+        self.http.request(
+            "PUT", init["uploadUrl"], data=media.data, headers={"Content-Type": media.mime}
+        )
+        return init["image"]
+
+    def publish(self, variant: Variant, key: str) -> Published:
+        if variant.reply_to:
+            return self.reply(variant.reply_to, variant.text, key)
+        text = (
+            variant.text
+            if not variant.link or variant.link in variant.text
+            else f"{variant.text}\n\n{variant.link}"
+        )
+        body: dict[str, Any] = {
+            "author": self.org,
+            "commentary": text,
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if variant.media:
+            m = variant.media[0]
+            body["content"] = {"media": {"id": self._upload(m), "altText": m.alt or ""}}
+        resp = self._call("POST", "/rest/posts", json=body, idempotent=False)
+        urn = resp.headers.get("x-restli-id") or resp.headers.get("x-linkedin-id")
+        if not urn:
+            raise Rejected(self.account_id, "LinkedIn answered without the post's id (x-restli-id)")
+        return Published(urn, f"https://www.linkedin.com/feed/update/{urn}/", self.name)
+
+    def _recent(self) -> list[dict[str, Any]]:
+        return (
+            self._call(
+                "GET",
+                f"/rest/posts?author={quote(self.org, safe='')}&q=author&count=10&sortBy=LAST_MODIFIED",
+            )
+            .json()
+            .get("elements", [])
+        )
+
+    def find_published(self, key: str, variant: Variant, since: datetime) -> Published | None:
+        text = (
+            variant.text
+            if not variant.link or variant.link in variant.text
+            else f"{variant.text}\n\n{variant.link}"
+        )
+        floor = since - timedelta(minutes=2)
+        for post in self._recent():
+            created = post.get("publishedAt") or post.get("createdAt")
+            when = datetime.fromtimestamp(int(created) / 1000, UTC) if created else None
+            if post.get("commentary") == text and (when is None or when >= floor):
+                urn = post["id"]
+                return Published(
+                    urn,
+                    f"https://www.linkedin.com/feed/update/{urn}/",
+                    self.name,
+                    _ms(created),
+                    True,
+                )
+        return None
+
+    def fetch_mentions(self, cursor: str | None) -> tuple[list[Mention], str | None]:
+        mark = Watermark(cursor)
+        mentions = []
+        for post in self._recent()[: self.RECENT_POSTS]:
+            urn = post["id"]
+            data = self._call("GET", f"/rest/socialActions/{quote(urn, safe='')}/comments").json()
+            for c in data.get("elements", []):
+                created = int((c.get("created") or {}).get("time") or 0)
+                comment_urn = (
+                    c.get("$URN") or c.get("commentUrn") or f"urn:li:comment:({urn},{c.get('id')})"
+                )
+                stamp = f"{created:015d}"
+                if not mark.is_new(stamp, comment_urn) or c.get("actor") == self.org:
+                    continue
+                mark.add(stamp, comment_urn)
+                mentions.append(
+                    Mention(
+                        source=self.name,
+                        source_id=comment_urn,
+                        ref=f"{urn}|{comment_urn}",
+                        author=c.get("actor", ""),
+                        author_handle=c.get("actor", ""),
+                        text=(c.get("message") or {}).get("text", ""),
+                        url=f"https://www.linkedin.com/feed/update/{urn}/",
+                        published=_ms(created),
+                        kind="comment",
+                        in_reply_to=urn,
+                    )
+                )
+        return sorted(mentions, key=lambda m: m.published or ""), mark.dump() or cursor
+
+    def reply(self, to_ref: str, text: str, key: str) -> Published:
+        post_urn, _, comment_urn = to_ref.partition("|")
+        body: dict[str, Any] = {"actor": self.org, "object": post_urn, "message": {"text": text}}
+        if comment_urn:
+            body["parentComment"] = comment_urn
+        resp = self._call(
+            "POST",
+            f"/rest/socialActions/{quote(post_urn, safe='')}/comments",
+            json=body,
+            idempotent=False,
+        )
+        urn = resp.headers.get("x-restli-id") or (resp.json() if resp.content else {}).get(
+            "$URN", ""
+        )
+        return Published(urn, f"https://www.linkedin.com/feed/update/{post_urn}/", self.name)
+
+    def metrics(self, ref: str) -> Metrics:
+        data = self._call("GET", f"/rest/socialActions/{quote(ref, safe='')}").json()
+        return Metrics(
+            ref,
+            likes=(data.get("likesSummary") or {}).get("totalLikes"),
+            replies=(data.get("commentsSummary") or {}).get("aggregatedTotalComments"),
+        )

@@ -1,0 +1,193 @@
+"""X (API v2) with an OAuth 2.0 user token: posts, mentions, hidden replies, metrics.
+
+X refuses a post identical to a recent one (403 "duplicate content"): after
+a lost answer, that refusal means the first attempt went out, and the post
+is found among the account's latest.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..timeutil import iso_or_none, parse_iso
+from .base import Health, Limits, Mention, Metrics, Network, Published, Rejected, Variant
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+# twitter-text: these ranges weigh 1, everything else 2.
+_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+
+
+def x_count(text: str) -> int:
+    """X's weighted length: URLs are 23, CJK and emoji 2, Latin 1 (twitter-text)."""
+    import unicodedata
+
+    import regex
+
+    text = unicodedata.normalize("NFC", text)
+    total = 23 * len(_URL.findall(text))
+    for cluster in regex.findall(r"\X", _URL.sub("", text)):
+        cp = ord(cluster[0])
+        total += 1 if any(lo <= cp <= hi for lo, hi in _LIGHT) else 2
+    return total
+
+
+class X(Network):
+    name = "x"
+    limits = Limits(max_chars=280, counter=x_count, max_media=4, can_hide=True)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = kwargs.pop("headers", {})
+        headers["Authorization"] = f"Bearer {self.token()}"
+        resp = self.http.request(
+            method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+        )
+        return resp.json() if resp.content else {}
+
+    def check_credentials(self) -> Health:
+        me = self._call("GET", "/2/users/me")["data"]
+        if str(me["id"]) != self.account.user_id:
+            return Health(
+                self.account_id,
+                self.name,
+                False,
+                f"the token is @{me.get('username')}'s, not user {self.account.user_id}",
+            )
+        return Health(
+            self.account_id, self.name, True, "token accepted", identity="@" + me["username"]
+        )
+
+    def _upload(self, media: Any) -> str:
+        if media.data is None:
+            raise Rejected(self.account_id, "X needs the media's bytes")
+        data = self._call(
+            "POST",
+            "/2/media/upload",
+            files={"media": (media.filename, media.data, media.mime)},
+            data={
+                "media_category": "tweet_video"
+                if media.mime.startswith("video/")
+                else "tweet_image"
+            },
+            idempotent=False,
+        )["data"]
+        if media.alt:
+            self._call(
+                "POST",
+                "/2/media/metadata",
+                json={"id": data["id"], "metadata": {"alt_text": {"text": media.alt[:1000]}}},
+                idempotent=True,
+            )
+        return str(data["id"])
+
+    def _text(self, variant: Variant) -> str:
+        if variant.link and variant.link not in variant.text:
+            return f"{variant.text.rstrip()} {variant.link}"
+        return variant.text
+
+    def publish(self, variant: Variant, key: str) -> Published:
+        body: dict[str, Any] = {"text": self._text(variant)}
+        if variant.reply_to:
+            body["reply"] = {"in_reply_to_tweet_id": variant.reply_to}
+        if variant.media:
+            body["media"] = {"media_ids": [self._upload(m) for m in variant.media]}
+        started = datetime.now().astimezone()
+        try:
+            data = self._call("POST", "/2/tweets", json=body, idempotent=False)["data"]
+        except Rejected as exc:
+            if "duplicate content" in str(exc).lower():
+                found = self.find_published(key, variant, started - timedelta(hours=1))
+                if found:
+                    return found
+            raise
+        return Published(str(data["id"]), f"https://x.com/i/web/status/{data['id']}", self.name)
+
+    def find_published(self, key: str, variant: Variant, since: datetime) -> Published | None:
+        data = self._call(
+            "GET",
+            f"/2/users/{self.account.user_id}/tweets",
+            params={"max_results": 10, "tweet.fields": "created_at"},
+        )
+        expected = self._text(variant)
+        floor = since - timedelta(minutes=2)
+        for tweet in data.get("data", []) or []:
+            created = parse_iso(tweet.get("created_at"))
+            same = (
+                tweet.get("text") == expected
+                or _URL.sub("", tweet.get("text", "")).strip() == _URL.sub("", expected).strip()
+            )
+            if same and (created is None or created >= floor):
+                return Published(
+                    str(tweet["id"]),
+                    f"https://x.com/i/web/status/{tweet['id']}",
+                    self.name,
+                    iso_or_none(tweet.get("created_at")),
+                    True,
+                )
+        return None
+
+    def fetch_mentions(self, cursor: str | None) -> tuple[list[Mention], str | None]:
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,lang",
+            "expansions": "author_id",
+            "user.fields": "username,name",
+        }
+        if cursor:
+            params["since_id"] = cursor
+        mentions: list[Mention] = []
+        newest = cursor
+        for _ in range(10):
+            data = self._call("GET", f"/2/users/{self.account.user_id}/mentions", params=params)
+            users = {u["id"]: u for u in (data.get("includes") or {}).get("users", [])}
+            for tweet in data.get("data", []) or []:
+                user = users.get(tweet.get("author_id"), {})
+                replied = next(
+                    (
+                        r["id"]
+                        for r in tweet.get("referenced_tweets", [])
+                        if r.get("type") == "replied_to"
+                    ),
+                    None,
+                )
+                mentions.append(
+                    Mention(
+                        source=self.name,
+                        source_id=str(tweet["id"]),
+                        ref=str(tweet["id"]),
+                        author=user.get("name", ""),
+                        author_handle="@" + user.get("username", ""),
+                        text=tweet.get("text", ""),
+                        url=f"https://x.com/{user.get('username', 'i')}/status/{tweet['id']}",
+                        published=iso_or_none(tweet.get("created_at")),
+                        kind="reply" if replied else "mention",
+                        in_reply_to=replied,
+                        extra={"lang": tweet.get("lang")},
+                    )
+                )
+            meta = data.get("meta") or {}
+            if meta.get("newest_id") and (newest is None or int(meta["newest_id"]) > int(newest)):
+                newest = meta["newest_id"]
+            if not meta.get("next_token"):
+                break
+            params["pagination_token"] = meta["next_token"]
+        return sorted(mentions, key=lambda m: m.published or ""), newest
+
+    def hide(self, ref: str) -> None:
+        data = self._call("PUT", f"/2/tweets/{ref}/hidden", json={"hidden": True})
+        if not (data.get("data") or {}).get("hidden"):
+            raise Rejected(self.account_id, f"X did not hide reply {ref}")
+
+    def metrics(self, ref: str) -> Metrics:
+        data = self._call("GET", f"/2/tweets/{ref}", params={"tweet.fields": "public_metrics"})[
+            "data"
+        ]
+        pm = data.get("public_metrics") or {}
+        return Metrics(
+            ref,
+            likes=pm.get("like_count"),
+            shares=(pm.get("retweet_count") or 0) + (pm.get("quote_count") or 0),
+            replies=pm.get("reply_count"),
+            views=pm.get("impression_count"),
+        )
