@@ -18,6 +18,7 @@ lint: install
 
 bench: install           ## benchmarks: print numbers, compare with bench/baseline.json
 	$(PY) bench/veille.py
+	$(PY) bench/networks.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint

@@ -6,7 +6,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-logger = Logger(service="report")
+from portevoix.logs import install as redact_secrets
+
+# Secrets are masked in every line this logger writes, extra fields included.
+logger = redact_secrets(Logger(service="report"))
 
 
 @logger.inject_lambda_context(log_event=False)

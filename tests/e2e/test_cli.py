@@ -106,8 +106,10 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
 def test_demo_runs_offline(tmp_path: Path) -> None:
     result = run(tmp_path, "demo")
     assert result.returncode == 0, result.stderr
-    assert "9 new item(s), 3 new brand mention(s)" in result.stdout
+    assert "9 new item(s), 4 new brand mention(s)" in result.stdout  # 3 in feeds, 1 on Mastodon
     assert "3 not modified" in result.stdout
+    assert "replied to @bob" in result.stdout and "no duplicate" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
     outbox = tmp_path / "demo" / "outbox"
     assert sorted(p.suffix for p in outbox.iterdir()) == [".eml", ".eml", ".html", ".html"]
 

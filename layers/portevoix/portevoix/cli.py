@@ -120,6 +120,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
     from functions.veille.app import lambda_handler
 
     from . import demo, digest
@@ -132,15 +134,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
         shutil.rmtree(home)
     home.mkdir(parents=True)
     say = print
-    with FeedServer(demo.routes()) as server:
-        text = demo.config_yaml(server.base_url)
+    with ExitStack() as stack_of:
+        server = stack_of.enter_context(FeedServer(demo.routes()))
+        mastodon = _demo_mastodon(stack_of)
+        text = demo.config_yaml(server.base_url, mastodon=mastodon.base_url if mastodon else None)
         (home / "portevoix.yaml").write_text(text, encoding="utf-8")
         config = parse_config(text, str(home / "portevoix.yaml"))
         say(
             f"Porte-voix demo: brand {config.brand.name}, {len(config.feeds)} sources served on "
-            f"{server.base_url} (no internet needed)."
+            f"{server.base_url}"
+            + (f" and a local Mastodon on {mastodon.base_url}" if mastodon else "")
+            + " (no internet needed)."
         )
         say(f"Configuration: {home / 'portevoix.yaml'}\n")
+        if mastodon:
+            _mastodon_as(
+                mastodon.base_url,
+                "bob_token",
+                "POST",
+                "/api/v1/statuses",
+                {"status": "@alice Ma batterie Cyclia chauffe, c'est normal ?"},
+            )
         with LocalStack(home, config_text=text, sender=config.sender) as stack:
             say("1. First poll (the schedule's event, sent to the veille handler):")
             first = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
@@ -148,7 +162,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             say("\n2. Second poll: the servers answer 304 Not Modified, nothing is stored twice:")
             second = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
             _print_poll(second)
-            say("\n3. Morning digest, one per language of the team:")
+            if mastodon:
+                say("\n3. On Mastodon: reply to the mention, then publish a post (exactly once):")
+                _demo_publish(config, say)
+            say(f"\n{4 if mastodon else 3}. Morning digest, one per language of the team:")
             sent = digest.send(config)
             for s in sent:
                 say(f"   {s['lang']}: {s['subject']}")
@@ -160,6 +177,53 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0
     return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _demo_mastodon(stack_of: Any) -> Any:
+    """A local Mastodon (mastodon-mock) with the brand as @alice, or None if not installed."""
+    try:
+        from mastodon_mock.testing.server import MockServer
+    except ImportError:
+        print("(mastodon-mock is not installed: the demo runs without a social network)")
+        return None
+    os.environ["PORTEVOIX_DEMO_MASTODON_TOKEN"] = "alice_token"  # noqa: S105 - the mock's fixture
+    return stack_of.enter_context(MockServer())
+
+
+def _mastodon_as(base: str, token: str, method: str, path: str, body: dict[str, Any]) -> Any:
+    import requests
+
+    resp = requests.request(
+        method, base + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def _demo_publish(config: Any, say: Any) -> None:
+    from . import store
+    from .networks import Variant, build, publish_once
+
+    account = config.accounts[0]
+    net = build(account, config)
+    mention = next(m for m in store.query_gsi1("INBOX#new") if m.get("source") == "mastodon")
+    reply = net.reply(
+        mention["ref"],
+        "Bonjour ! Écrivez-nous en privé avec votre numéro de série, on s'en occupe.",
+        key=f"demo-reply:{mention['source_id']}",
+    )
+    say(f"   replied to {mention['author_handle']}: {reply.url}")
+    post = publish_once(
+        net,
+        Variant(text="Cyclia Urban 3 : les précommandes ouvrent lundi 🚲", language="fr"),
+        key="demo-post-1:mastodon",
+    )
+    again = publish_once(
+        net,
+        Variant(text="Cyclia Urban 3 : les précommandes ouvrent lundi 🚲", language="fr"),
+        key="demo-post-1:mastodon",
+    )
+    say(f"   published: {post.url} (published again under the same key: {again.url}, no duplicate)")
 
 
 def build_parser() -> argparse.ArgumentParser:

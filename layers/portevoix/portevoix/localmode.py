@@ -248,6 +248,19 @@ class LocalStack:
 # A static feed server with real conditional GET, for the demo and tests.
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client closing a kept-alive connection is normal, not an error to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FeedServer:
     """Serves ``{path: (body, content_type)}`` on 127.0.0.1 with ETag and Last-Modified."""
 
@@ -303,7 +316,7 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -103,7 +103,8 @@ class Instagram(GraphPages):
         if variant.reply_to:
             return self.reply(variant.reply_to, variant.text, key)
         container = self._container(variant)
-        self._wait(container)
+        if any(m.mime.startswith("video/") for m in variant.media):
+            self._wait(container)  # videos are processed first; images are ready at once
         media_id = self._call(
             "POST",
             f"{self.account.user_id}/media_publish",

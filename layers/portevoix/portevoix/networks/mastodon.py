@@ -109,8 +109,8 @@ class Mastodon(Network):
                         )
                         found.setdefault(mention.source_id, mention)
                 newest = max((e["id"] for e in page), key=_id_key)
-                if not cursors.get(stream):
-                    break  # first run: the latest page only, no history import
+                if not cursors.get(stream) or len(page) < PAGE:
+                    break  # first run (latest page only, no history import), or nothing more
             if newest:
                 cursors[stream] = newest
         mentions = sorted(found.values(), key=lambda m: m.published or "")
