@@ -191,3 +191,28 @@ def test_mastodon_counts_urls_as_23_and_remote_mentions_by_user() -> None:
     assert mastodon_count("see https://example.com/a/very/long/path/that/goes/on") == 4 + 23
     assert mastodon_count("@bob@mastodon.social") == 4
     assert mastodon_count("👩‍👩‍👧") == 1
+
+
+def test_hashtag_and_search_streams(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    net = mastodon(api, monkeypatch, hashtags=["portevoix"], search=["porte-voix"])
+    as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": "J'adore #portevoix"})
+    as_user(
+        api,
+        "carol_token",
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "Quelqu'un utilise porte-voix ?"},
+    )
+    as_user(
+        api,
+        "alice_token",
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "porte-voix : notre annonce"},
+    )
+    mentions, cursor = net.fetch_mentions(None)
+    kinds = {(m.kind, m.author_handle) for m in mentions}
+    assert ("hashtag", "@bob") in kinds
+    assert ("search", "@carol") in kinds
+    assert all(m.author_handle != "@alice" for m in mentions)  # our own post is no mention
+    assert net.fetch_mentions(cursor)[0] == []

@@ -194,6 +194,9 @@ class MastodonAccount(_Account):
     instance: HttpUrl
     secret: SecretRef = Field(description="A user access token (read, write scopes).")
     hashtags: list[str] = Field(default_factory=list)
+    search: list[str] = Field(
+        default_factory=list, description="Full-text searches (where the instance allows them)."
+    )
     max_chars: int | None = Field(default=None, ge=100, le=100_000)
 
 

@@ -113,6 +113,24 @@ class Mastodon(Network):
                     break  # first run (latest page only, no history import), or nothing more
             if newest:
                 cursors[stream] = newest
+        for query in self.account.search:
+            stream = f"search:{query}"
+            params = {"q": query, "type": "statuses", "resolve": "false", "limit": PAGE}
+            if cursors.get(stream):
+                params["min_id"] = cursors[stream]
+            statuses = (self._call("GET", "/api/v2/search", params=params) or {}).get(
+                "statuses", []
+            )
+            floor = cursors.get(stream)
+            for status in statuses:
+                if floor and _id_key(status["id"]) <= _id_key(floor):
+                    continue  # not every server honours min_id on search
+                if str(status.get("account", {}).get("id")) == str(self.me()["id"]):
+                    continue  # the brand's own posts are not mentions
+                mention = self._mention(status, "search")
+                found.setdefault(mention.source_id, mention)
+            if statuses:
+                cursors[stream] = max((s["id"] for s in statuses), key=_id_key)
         mentions = sorted(found.values(), key=lambda m: m.published or "")
         return mentions, json.dumps(cursors, sort_keys=True) if cursors else cursor
 
