@@ -277,6 +277,70 @@ Account = Annotated[
 ]
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+CHARTER_RULES = (
+    "length",
+    "banned_words",
+    "required",
+    "links",
+    "hashtags",
+    "mentions",
+    "media",
+    "days",
+    "hours",
+    "spacing",
+    "cadence",
+)
+
+
+class CharterRules(_Model):
+    """One network's editorial charter; unset fields fall back to ``charter.default``."""
+
+    max_length: int | None = Field(default=None, ge=1, description="Below the network's own limit.")
+    banned_words: list[str] | None = None
+    required: list[str] | None = Field(default=None, description="Text every post must contain.")
+    links: bool | None = Field(default=None, description="Whether links are allowed.")
+    max_hashtags: int | None = Field(default=None, ge=0)
+    max_mentions: int | None = Field(default=None, ge=0)
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    hours: str | None = Field(default=None, description="Allowed local hours, e.g. 08:00-20:00.")
+    min_spacing_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    weekly_target: int | None = Field(default=None, ge=0, le=500)
+    tone: str | None = Field(default=None, description="Notes shown to approvers.")
+    levels: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None and not _HOURS.match(v.replace(" ", "")):
+            raise ValueError(f"{v!r} must look like 08:00-20:00")
+        return v.replace(" ", "") if v else v
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(CHARTER_RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; rules are {list(CHARTER_RULES)}")
+        return v
+
+
+class Charter(_Model):
+    default: CharterRules = Field(default_factory=CharterRules)
+    networks: dict[str, CharterRules] = Field(default_factory=dict)
+
+    def for_network(self, network: str) -> CharterRules:
+        """The default rules overlaid with the network's own."""
+        own = self.networks.get(network)
+        if own is None:
+            return self.default
+        merged = self.default.model_dump()
+        for key, value in own.model_dump(exclude_unset=True).items():
+            merged[key] = {**merged["levels"], **value} if key == "levels" else value
+        return CharterRules.model_validate(merged)
+
+
 class Digest(_Model):
     hour: int = Field(default=8, ge=0, le=23)
     max_items_per_group: int = Field(default=8, ge=1, le=100)
@@ -300,6 +364,10 @@ class Config(_Model):
     fetch: Fetch = Field(default_factory=Fetch)
     digest: Digest = Field(default_factory=Digest)
     accounts: list[Account] = Field(default_factory=list)
+    charter: Charter = Field(default_factory=Charter)
+    approvers: list[Email] = Field(
+        default_factory=list, description="Who approves posts; defaults to the whole team."
+    )
 
     @field_validator("timezone")
     @classmethod
