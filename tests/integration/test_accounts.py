@@ -56,7 +56,7 @@ def test_each_account_gets_a_status(aws: Any, api: str, monkeypatch: pytest.Monk
     assert "2 compte(s) à reconnecter" in next(
         m["Subject"] for m in sent_messages() if m["To"] == "camille@brand.example"
     )
-    assert "soon (mastodon, @bob): Expire bientôt" in fr and "revoked (mastodon): Refusé" in fr
+    assert "soon · mastodon (@bob): Expire bientôt" in fr and "revoked · mastodon: Refusé" in fr
     assert "good" not in fr
     assert "Expiring soon" in texts["alex@brand.example"]
     # Once a day, however often the schedule retries.

@@ -26,7 +26,7 @@ def sent_messages() -> list[EmailMessage]:
     from moto.ses.models import ses_backends
 
     raws = [m.raw_data for m in ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages]
-    return [email.message_from_string(r, policy=policy.default) for r in raws]
+    return [email.message_from_bytes(r.encode("utf-8"), policy=policy.default) for r in raws]
 
 
 def parts(msg: EmailMessage) -> tuple[str, str]:

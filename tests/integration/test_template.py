@@ -90,7 +90,7 @@ def test_sam_build_produces_a_lean_compiled_layer(tmp_path: Path) -> None:
     assert any("aarch64" in p.name for p in (layer / "pydantic_core").glob("_pydantic_core*.so"))
     if "compiled .pyc" in result.stdout + result.stderr:
         assert list((layer / "portevoix" / "__pycache__").glob("*.cpython-312.pyc"))
-    for fn in ("VeilleFunction", "ReportFunction"):
+    for fn in ("VeilleFunction", "ReportFunction", "PublishFunction", "ApprovalFunction"):
         assert (build / fn / "app.py").exists()
 
 
@@ -120,6 +120,9 @@ def test_policies_name_their_resources(template: dict[str, Any]) -> None:
     for name, fn in functions(template).items():
         for policy in fn["Properties"]["Policies"]:
             assert isinstance(policy, dict) and "Statement" in policy, (name, policy)
+
+            if "LambdaInvokePolicy" in policy:
+                continue
             for statement in policy["Statement"]:
                 actions = (
                     statement["Action"]
@@ -139,9 +142,10 @@ def test_functions_have_log_retention_and_failure_destinations(template: dict[st
         group = props["LoggingConfig"]["LogGroup"]["Ref"]
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert "RetentionInDays" in resources[group]["Properties"], name
-        assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
-        for event in props["Events"].values():
-            assert event["Type"] == "ScheduleV2"
+        schedules = [e for e in props.get("Events", {}).values() if e["Type"] == "ScheduleV2"]
+        if schedules:  # invoked asynchronously: failures must land somewhere
+            assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+        for event in schedules:
             assert "DeadLetterConfig" in event["Properties"], name
             assert '"job"' in event["Properties"]["Input"]
 
@@ -155,3 +159,18 @@ def test_schedules(template: dict[str, Any]) -> None:
     assert "${DigestHour}" in digest["ScheduleExpression"]["Sub"]
     params = template["Parameters"]
     assert {"ConfigParameterName", "SenderAddress", "TimeZone", "DigestHour"} <= set(params)
+
+
+def test_state_machine_is_the_local_one(template: dict[str, Any]) -> None:
+    import json
+
+    sm = template["Resources"]["PublishStateMachine"]["Properties"]
+    assert (TEMPLATE.parent / sm["DefinitionUri"]).resolve() == (ROOT / "infra" / "statemachines" / "publish.asl.json")
+    text = (ROOT / "infra" / "statemachines" / "publish.asl.json").read_text()
+    for key in sm["DefinitionSubstitutions"]:
+        assert "${" + key + "}" in text
+        text = text.replace("${" + key + "}", "1")
+    definition = json.loads(text)
+    request = definition["States"]["RequestApproval"]
+    assert request["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken" and "TimeoutSeconds" in request
+    assert definition["States"]["WaitForTime"]["TimestampPath"] == "$.check.scheduled_at"

@@ -76,7 +76,6 @@ def alert(
     config: Any, statuses: list[AccountStatus], now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Email the team about accounts to reconnect; once per local day."""
-    from . import mail
 
     troubled = [s for s in statuses if s.status != "ok"]
     if not troubled:
@@ -90,27 +89,31 @@ def alert(
     }
     if not store.put_if_absent(marker):
         return []
-    sent = []
+    from . import notices
+
+    sent: list[dict[str, Any]] = []
     try:
-        groups: dict[str, list[str]] = {}
-        for member in config.team:
-            groups.setdefault(member.language or config.language, []).append(member.email)
-        for lang, recipients in groups.items():
-            subject = t(lang, "accounts.subject", brand=config.brand.name, count=len(troubled))
-            rendered = mail.render(
-                "accounts",
-                subject=subject,
-                lang=lang,
-                brand=config.brand.name,
-                accounts=troubled,
-                when=format_date(now.astimezone(config.tz), lang),
-            )
-            for i in range(0, len(recipients), mail.MAX_RECIPIENTS):
-                chunk = recipients[i : i + mail.MAX_RECIPIENTS]
-                msg = mail.build(config.sender, chunk, rendered, sender_name=config.brand.name)
-                result = mail.send(msg, sender=config.sender, to=chunk, kind=f"accounts-{lang}")
-                result.update(lang=lang, subject=subject)
-                sent.append(result)
+        lines = [
+            {
+                "label": f"{s.account} · {s.network}" + (f" ({s.identity})" if s.identity else ""),
+                "text": {
+                    lang: f"{t(lang, 'accounts.' + s.status)} : {s.detail}" for lang in ("fr", "en")
+                },
+                "level": "error",
+            }
+            for s in troubled
+        ]
+        by_lang = {
+            lang: {"when": format_date(now.astimezone(config.tz), lang)} for lang in ("fr", "en")
+        }
+        sent = notices.send(
+            config,
+            [m.email for m in config.team],
+            "accounts",
+            lines,
+            values={"count": len(troubled)},
+            values_by_lang=by_lang,
+        )
     except Exception:
         if not sent:
             store.delete(marker["PK"], marker["SK"])

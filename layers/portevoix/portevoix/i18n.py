@@ -53,17 +53,146 @@ MESSAGES.update(
             "en": "[{brand}] {count} account(s) to reconnect",
         },
         "accounts.title": {"fr": "Comptes à reconnecter", "en": "Accounts to reconnect"},
-        "accounts.intro": {
-            "fr": "Vérification du {when} : ces comptes ne pourront bientôt plus publier ni lire les mentions.",
-            "en": "Check of {when}: these accounts will soon be unable to publish or read mentions.",
-        },
         "accounts.failed": {"fr": "Refusé", "en": "Refused"},
         "accounts.expiring": {"fr": "Expire bientôt", "en": "Expiring soon"},
-        "accounts.howto": {
-            "fr": "Générez un nouveau jeton sur le réseau, mettez-le dans le secret indiqué dans la "
-            "configuration, puis lancez « portevoix accounts check ».",
-            "en": "Create a new token on the network, store it in the secret named in the "
-            "configuration, then run `portevoix accounts check`.",
+        "accounts.intro": {
+            "fr": "Vérification du {when} : ces comptes ne pourront bientôt plus publier ni lire "
+            "les mentions. Générez un nouveau jeton sur le réseau, mettez-le dans le secret indiqué "
+            "dans la configuration, puis lancez « portevoix accounts check ».",
+            "en": "Check of {when}: these accounts will soon be unable to publish or read mentions. "
+            "Create a new token on the network, store it in the secret named in the configuration, "
+            "then run `portevoix accounts check`.",
+        },
+    }
+)
+
+MESSAGES.update(
+    {
+        "post.blocked.subject": {
+            "fr": "[{brand}] Publication bloquée par la charte : {title}",
+            "en": "[{brand}] Post blocked by the charter: {title}",
+        },
+        "post.blocked.title": {
+            "fr": "La charte bloque cette publication",
+            "en": "The charter blocks this post",
+        },
+        "post.blocked.intro": {
+            "fr": "« {title} » ne peut pas partir en l'état. À corriger :",
+            "en": "“{title}” cannot go out as it is. To fix:",
+        },
+        "post.approval.subject": {
+            "fr": "[{brand}] À valider : {title}",
+            "en": "[{brand}] To approve: {title}",
+        },
+        "post.approval.title": {
+            "fr": "Une publication attend votre validation",
+            "en": "A post awaits your approval",
+        },
+        "post.approval.intro": {
+            "fr": "« {title} », prévue le {when}. Aperçu par réseau :",
+            "en": "“{title}”, planned for {when}. Preview per network:",
+        },
+        "post.approval.button": {"fr": "Voir et décider", "en": "Review and decide"},
+        "post.rejected.subject": {
+            "fr": "[{brand}] Publication refusée : {title}",
+            "en": "[{brand}] Post rejected: {title}",
+        },
+        "post.rejected.title": {"fr": "Publication refusée", "en": "Post rejected"},
+        "post.rejected.intro": {
+            "fr": "{by} a refusé « {title} ». Son commentaire :",
+            "en": "{by} rejected “{title}”. Their comment:",
+        },
+        "post.expired.subject": {
+            "fr": "[{brand}] Validation expirée : {title}",
+            "en": "[{brand}] Approval expired: {title}",
+        },
+        "post.expired.title": {
+            "fr": "Personne n'a validé à temps",
+            "en": "Nobody approved in time",
+        },
+        "post.expired.intro": {
+            "fr": "« {title} » n'est pas partie. Recréez-la si elle est toujours d'actualité.",
+            "en": "“{title}” did not go out. Create it again if it still matters.",
+        },
+        "post.frozen.subject": {
+            "fr": "[{brand}] Publication suspendue : {title}",
+            "en": "[{brand}] Post held: {title}",
+        },
+        "post.frozen.title": {"fr": "Les publications sont gelées", "en": "Publishing is frozen"},
+        "post.frozen.intro": {
+            "fr": "« {title} » n'est pas partie : les publications sont gelées (crise en cours).",
+            "en": "“{title}” did not go out: publishing is frozen (a crisis is under way).",
+        },
+        "post.published.subject": {
+            "fr": "[{brand}] Publiée : {title}",
+            "en": "[{brand}] Published: {title}",
+        },
+        "post.published.title": {"fr": "C'est en ligne", "en": "It is live"},
+        "post.published.intro": {
+            "fr": "« {title} » est publiée ici :",
+            "en": "“{title}” is live here:",
+        },
+        "post.partially_published.subject": {
+            "fr": "[{brand}] Publiée en partie : {title}",
+            "en": "[{brand}] Partly published: {title}",
+        },
+        "post.partially_published.title": {
+            "fr": "Publiée, sauf sur certains réseaux",
+            "en": "Published, except on some networks",
+        },
+        "post.partially_published.intro": {
+            "fr": "« {title} » : ce qui est en ligne, et ce qui a échoué et pourquoi :",
+            "en": "“{title}”: what is live, and what failed and why:",
+        },
+        "post.failed.subject": {
+            "fr": "[{brand}] Échec de publication : {title}",
+            "en": "[{brand}] Publishing failed: {title}",
+        },
+        "post.failed.title": {"fr": "Rien n'est parti", "en": "Nothing went out"},
+        "post.failed.intro": {
+            "fr": "« {title} » n'a pu être publiée nulle part :",
+            "en": "“{title}” could not be published anywhere:",
+        },
+        "page.title": {"fr": "Validation de publication", "en": "Post approval"},
+        "page.scheduled": {"fr": "Prévue le {when}", "en": "Planned for {when}"},
+        "page.by": {"fr": "Proposée par {author}", "en": "Proposed by {author}"},
+        "page.charter": {"fr": "Charte éditoriale", "en": "Editorial charter"},
+        "page.charter_ok": {"fr": "Rien à signaler.", "en": "Nothing to report."},
+        "page.approve": {"fr": "Valider", "en": "Approve"},
+        "page.reject": {"fr": "Refuser", "en": "Reject"},
+        "page.comment": {
+            "fr": "Commentaire pour l'auteur (obligatoire pour refuser)",
+            "en": "Comment for the author (required to reject)",
+        },
+        "page.decided": {
+            "fr": "Merci : décision enregistrée ({decision}).",
+            "en": "Thank you: decision recorded ({decision}).",
+        },
+        "page.approved": {"fr": "validée", "en": "approved"},
+        "page.rejected": {"fr": "refusée", "en": "rejected"},
+        "page.already": {
+            "fr": "Déjà décidé par {by} le {when}.",
+            "en": "Already decided by {by} on {when}.",
+        },
+        "page.expired": {
+            "fr": "Ce lien a expiré : la demande de validation n'est plus ouverte.",
+            "en": "This link has expired: the approval request is closed.",
+        },
+        "page.closed": {
+            "fr": "Cette publication n'attend plus de validation (état : {status}).",
+            "en": "This post no longer awaits approval (status: {status}).",
+        },
+        "page.invalid": {
+            "fr": "Ce lien n'est pas valide. Vérifiez qu'il est complet.",
+            "en": "This link is not valid. Check that it is complete.",
+        },
+        "page.forged": {
+            "fr": "Ce formulaire n'est pas valide : rouvrez le lien reçu par email.",
+            "en": "This form is not valid: open the link from the email again.",
+        },
+        "page.need_comment": {
+            "fr": "Un refus demande un commentaire pour l'auteur.",
+            "en": "A rejection needs a comment for the author.",
         },
     }
 )

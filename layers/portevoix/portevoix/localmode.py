@@ -344,3 +344,83 @@ class FeedServer:
     def __exit__(self, *exc: Any) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# ---------------------------------------------------------------------------
+# The publish workflow: moto runs infra/statemachines/publish.asl.json itself,
+# and its Lambda tasks call the real handlers in this process.
+
+MOTO_CONFIG = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+FUNCTIONS = {
+    "portevoix-publish": "functions.publish.app:lambda_handler",
+}
+
+
+def asl_path() -> Path:
+    return repo_root() / "infra" / "statemachines" / "publish.asl.json"
+
+
+def route_lambdas(handlers: dict[str, Any]) -> None:
+    """Make moto's Lambda backend call ``handlers[name](event, context)`` in-process."""
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    def invoke(
+        self: Any,
+        function_name: str,
+        qualifier: Any,
+        body: Any,
+        headers: Any,
+        response_headers: Any,
+    ) -> bytes:
+        name = function_name.split(":function:")[-1].split(":")[0]
+        handler = handlers[name]
+        if isinstance(handler, str):
+            module, attr = handler.split(":")
+            handler = getattr(__import__(module, fromlist=[attr]), attr)
+        event = json.loads(body) if body else {}
+        try:
+            result = handler(event, LambdaContext(name))
+        except Exception as exc:  # noqa: BLE001 - reported to Step Functions as AWS does
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps({"errorType": type(exc).__name__, "errorMessage": str(exc)}).encode()
+        return json.dumps(result).encode()
+
+    LambdaSimpleBackend.invoke = invoke
+
+
+def create_workflow(approval_timeout: int = 7 * 24 * 3600, retry_interval: int = 1) -> str:
+    """Create the publish function and state machine in moto; return the state machine ARN."""
+    import io
+    import zipfile
+
+    from . import aws
+
+    iam = aws.client("iam")
+    role = iam.create_role(
+        RoleName="portevoix-local",
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+    )["Role"]["Arn"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("app.py", "def lambda_handler(event, context):\n    return event\n")
+    arns = {}
+    for name in FUNCTIONS:
+        arns[name] = aws.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.lambda_handler",
+            Code={"ZipFile": buffer.getvalue()},
+        )["FunctionArn"]
+    definition = asl_path().read_text(encoding="utf-8")
+    for key, value in {
+        "PublishFunctionArn": arns["portevoix-publish"],
+        "ApprovalTimeoutSeconds": str(approval_timeout),
+        "RetryIntervalSeconds": str(retry_interval),
+    }.items():
+        definition = definition.replace("${" + key + "}", value)
+    sm = aws.client("stepfunctions").create_state_machine(
+        name="portevoix-publish", definition=definition, roleArn=role, type="STANDARD"
+    )
+    os.environ["STATE_MACHINE_ARN"] = sm["stateMachineArn"]
+    return sm["stateMachineArn"]

@@ -74,8 +74,9 @@ def build(sender: str, to: list[str], rendered: Rendered, *, sender_name: str = 
     msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
+    # Quoted-printable keeps every line 7-bit, as SES recommends for raw messages.
+    msg.set_content(rendered.text, cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
     return msg
 
 

@@ -166,3 +166,58 @@ def query_gsi1(
         if not last:
             return out
         kwargs["ExclusiveStartKey"] = last
+
+
+def update(
+    pk: str,
+    sk: str,
+    values: dict[str, Any],
+    *,
+    condition: tuple[str, tuple[Any, ...]] | None = None,
+) -> bool:
+    """SET ``values`` on an existing item (None removes the attribute).
+
+    With ``condition=(attribute, allowed)``, only when the attribute holds one
+    of the allowed values; returns False when the condition did not hold.
+    """
+    from botocore.exceptions import ClientError
+
+    ser, _ = _codec()
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {}
+    sets, removes = [], []
+    for i, (key, value) in enumerate(values.items()):
+        names[f"#k{i}"] = key
+        if value is None:
+            removes.append(f"#k{i}")
+        else:
+            vals[f":v{i}"] = ser.serialize(value)
+            sets.append(f"#k{i} = :v{i}")
+    expr = ("SET " + ", ".join(sets) if sets else "") + (
+        " REMOVE " + ", ".join(removes) if removes else ""
+    )
+    cond = "attribute_exists(PK)"
+    if condition:
+        attr, allowed = condition
+        names["#c"] = attr
+        placeholders = []
+        for j, value in enumerate(allowed):
+            vals[f":c{j}"] = ser.serialize(value)
+            placeholders.append(f":c{j}")
+        cond += f" AND #c IN ({', '.join(placeholders)})"
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": {"PK": {"S": pk}, "SK": {"S": sk}},
+        "UpdateExpression": expr.strip(),
+        "ConditionExpression": cond,
+        "ExpressionAttributeNames": names,
+    }
+    if vals:
+        kwargs["ExpressionAttributeValues"] = vals
+    try:
+        _ddb().update_item(**kwargs)
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise

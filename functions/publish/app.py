@@ -1,0 +1,38 @@
+"""Publish: the tasks of the publish state machine (one function, one task per call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from portevoix.logs import install as redact_secrets
+
+logger = redact_secrets(Logger(service="publish"))
+TASKS = (
+    "check",
+    "notify_blocked",
+    "request_approval",
+    "notify_rejected",
+    "expired",
+    "check_freeze",
+    "notify_frozen",
+    "publish_one",
+    "record",
+)
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix import publishing, runtime
+
+    task = event.get("task")
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
+    config = runtime.config()
+    args = {k: v for k, v in event.items() if k != "task"}
+    result = getattr(publishing, task)(config, **args)
+    logger.info(
+        "task finished", extra={"task": task, "post_id": event.get("post_id"), "result": result}
+    )
+    return result

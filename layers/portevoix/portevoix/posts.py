@@ -1,0 +1,259 @@
+"""Posts: a draft with one variant per account, its approval, and the publication ledger.
+
+The ledger item ``POST#<id>`` / ``PUB#<account>`` is claimed with a
+conditional write before any network call. A retry or a second execution
+that finds it published returns what was recorded; one that finds it
+claimed but unresolved looks for the post on the account before trying
+again, so a post never appears twice.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import store
+from .errors import ConfigError, PortevoixError
+from .timeutil import iso, parse_iso
+
+CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
+
+
+class PostError(PortevoixError):
+    """A post cannot be created or changed as asked."""
+
+
+class InProgress(PortevoixError):
+    """Another attempt is publishing this (post, account) right now: retry later."""
+
+
+class MediaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://")
+    alt: str = ""
+    mime: str = "image/jpeg"
+
+
+class VariantSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    link: str | None = Field(default=None, pattern=r"^https?://")
+    language: str | None = None
+    media: list[MediaSpec] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Draft(BaseModel):
+    """What a community manager writes (YAML or JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+    author: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    title: str = ""
+    at: datetime | None = Field(
+        default=None, description="Local time in the brand's zone; now if absent."
+    )
+    variants: dict[str, VariantSpec] = Field(min_length=1)
+
+    @field_validator("variants")
+    @classmethod
+    def _texts(cls, v: dict[str, VariantSpec]) -> dict[str, VariantSpec]:
+        for name, variant in v.items():
+            if not variant.text.strip():
+                raise ValueError(f"the {name} variant has no text")
+        return v
+
+
+def parse_draft(data: Any, config: Any, source: str = "post") -> Draft:
+    try:
+        draft = Draft.model_validate(data)
+    except ValidationError as exc:
+        from .config import _describe
+
+        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+    known = {a.key for a in config.accounts}
+    unknown = sorted(set(draft.variants) - known)
+    if unknown:
+        raise ConfigError(
+            source,
+            [f"variants.{u}: no account with this id (known: {sorted(known)})" for u in unknown],
+        )
+    return draft
+
+
+def scheduled_utc(draft: Draft, tz: ZoneInfo, now: datetime) -> datetime:
+    """The publication instant: the draft's local time in the brand's zone (DST-aware)."""
+    if draft.at is None:
+        return now
+    at = draft.at if draft.at.tzinfo else draft.at.replace(tzinfo=tz)
+    return at.astimezone(UTC)
+
+
+def variant_of(post: dict[str, Any], account: str) -> Any:
+    from .networks import Media, Variant
+
+    spec = post["variants"][account]
+    return Variant(
+        text=spec["text"],
+        link=spec.get("link"),
+        language=spec.get("language"),
+        media=[
+            Media(url=m["url"], alt=m.get("alt", ""), mime=m.get("mime", "image/jpeg"))
+            for m in spec.get("media", [])
+        ],
+        options=dict(spec.get("options") or {}),
+    )
+
+
+def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    post_id = datetime.now(UTC).strftime("%Y%m%d") + "-" + _random.token_hex(4)
+    when = scheduled_utc(draft, config.tz, now)
+    record = {
+        "PK": f"POST#{post_id}",
+        "SK": "POST",
+        "GSI1PK": "POSTS#checking",
+        "GSI1SK": f"{iso(when)}#{post_id}",
+        "type": "post",
+        "post_id": post_id,
+        "author": draft.author,
+        "title": draft.title or None,
+        "scheduled_at": iso(when),
+        "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
+        "timezone": config.timezone,
+        "status": "checking",
+        "created_at": iso(now),
+        "variants": {k: v.model_dump(exclude_none=True) for k, v in draft.variants.items()},
+        "accounts": sorted(draft.variants),
+    }
+    store.batch_put([record])
+    return record
+
+
+def get(post_id: str) -> dict[str, Any]:
+    post = store.get(f"POST#{post_id}", "POST")
+    if post is None:
+        raise PostError(f"no post {post_id!r}")
+    return post
+
+
+def set_status(
+    post_id: str, status: str, *, expect: tuple[str, ...] | None = None, **fields: Any
+) -> bool:
+    """Move a post to ``status`` (only from ``expect`` when given); False if it was elsewhere."""
+    post = get(post_id)
+    values = {
+        "status": status,
+        "GSI1PK": f"POSTS#{status}",
+        "updated_at": iso(datetime.now(UTC)),
+        **fields,
+    }
+    return (
+        store.update(
+            f"POST#{post_id}",
+            "POST",
+            values,
+            condition=("status", expect) if expect else None,
+        )
+        if post
+        else False
+    )
+
+
+# --------------------------------------------------------------------------
+# The ledger
+
+
+def ledger(post_id: str) -> dict[str, dict[str, Any]]:
+    """What was published where, by account."""
+    keys = [(f"POST#{post_id}", f"PUB#{a}") for a in get(post_id)["accounts"]]
+    return {item["SK"][4:]: item for item in store.batch_get(keys)}
+
+
+def publish_account(
+    config: Any,
+    post_id: str,
+    account_key: str,
+    *,
+    attempt: str,
+    networks: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Publish one variant exactly once; return the ledger entry."""
+    from .networks import NetworkError, build
+
+    now = datetime.now(UTC)
+    pk, sk = f"POST#{post_id}", f"PUB#{account_key}"
+    post = get(post_id)
+    account = next((a for a in config.accounts if a.key == account_key), None)
+    if account is None:
+        raise PostError(f"account {account_key!r} is no longer in the configuration")
+    claim = {
+        "PK": pk,
+        "SK": sk,
+        "status": "claimed",
+        "claimed_at": iso(now),
+        "attempt": attempt,
+        "account": account_key,
+        "network": account.network,
+    }
+    entry = claim if store.put_if_absent(claim) else store.get(pk, sk)
+    if entry.get("status") == "published":
+        return entry  # a retry or a duplicate execution: nothing to do
+    if entry is not claim and entry.get("status") == "claimed":
+        claimed_at = parse_iso(entry.get("claimed_at")) or now
+        if now - claimed_at < CLAIM_STALE and entry.get("attempt") != attempt:
+            raise InProgress(f"{account_key}: another attempt is publishing this post")
+    net = (networks or {}).get(account_key) or build(account, config)
+    variant = variant_of(post, account_key)
+    key = f"{post_id}:{account_key}"
+    try:
+        found = None
+        if entry is not claim:  # an earlier attempt may have gone out: look first
+            since = parse_iso(entry.get("claimed_at")) or now
+            found = net.find_published(key, variant, since)
+            store.update(pk, sk, {"status": "claimed", "attempt": attempt, "claimed_at": iso(now)})
+        from .networks import publish_once
+
+        result = found or publish_once(net, variant, key)
+    except NetworkError as exc:
+        retryable = getattr(exc, "retryable", False)
+        store.update(
+            pk, sk, {"status": "unknown" if retryable else "failed", "error": str(exc)[:500]}
+        )
+        raise
+    done = {
+        "status": "published",
+        "ref": result.ref,
+        "url": result.url,
+        "published_at": iso(datetime.now(UTC)),
+        "found_by_lookup": result.found_by_lookup,
+    }
+    store.update(pk, sk, done)
+    return {**entry, **done}
+
+
+def new_link_id() -> str:
+    return _random.token_urlsafe(24)
+
+
+def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
+    """Start the publish workflow for a post; return the execution ARN."""
+    import json
+    import os
+
+    from . import aws
+
+    arn = state_machine_arn or os.environ.get("STATE_MACHINE_ARN")
+    if not arn:
+        raise PostError("STATE_MACHINE_ARN is not set: no workflow to start")
+    runs = int(post.get("runs", 0)) + 1
+    execution = aws.client("stepfunctions").start_execution(
+        stateMachineArn=arn,
+        name=f"{post['post_id']}-{runs}",
+        input=json.dumps({"post_id": post["post_id"]}),
+    )["executionArn"]
+    store.update(post["PK"], "POST", {"execution_arn": execution, "runs": runs})
+    return execution

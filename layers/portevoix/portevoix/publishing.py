@@ -1,0 +1,212 @@
+"""The publish workflow's tasks, called by the state machine through the publish function.
+
+Each task reads the post from the table, does one thing, and returns a small
+JSON result; failures raise named exceptions that the ASL retries or catches.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import posts, store
+from .i18n import format_date
+from .timeutil import iso, parse_iso
+
+APPROVAL_TTL_DAYS = 7
+
+
+def _notify(
+    config: Any,
+    to: list[str],
+    key: str,
+    post: dict[str, Any],
+    lines: list[dict[str, Any]],
+    **values: Any,
+) -> None:
+    from . import notices
+
+    button = values.pop("button", None)
+    by_lang = {}
+    if "when" in values:  # a date is written in the reader's language
+        when = values.pop("when")
+        by_lang = {
+            lang: {"when": format_date(when.astimezone(config.tz), lang)} for lang in ("fr", "en")
+        }
+    notices.send(
+        config,
+        to,
+        key,
+        lines,
+        button=button,
+        values={"title": _title(post), **values},
+        values_by_lang=by_lang,
+    )
+
+
+def _title(post: dict[str, Any]) -> str:
+    if post.get("title"):
+        return post["title"]
+    first = next(iter(post["variants"].values()))["text"]
+    return first if len(first) <= 60 else first[:57].rsplit(" ", 1)[0] + "…"
+
+
+def check(config: Any, post_id: str) -> dict[str, Any]:
+    from . import charter
+
+    post = posts.get(post_id)
+    when = parse_iso(post["scheduled_at"])
+    findings = []
+    for account_key in post["accounts"]:
+        account = next((a for a in config.accounts if a.key == account_key), None)
+        if account is None:
+            findings.append(
+                charter.Finding(
+                    account_key,
+                    "account",
+                    "error",
+                    "ce compte n'est plus configuré",
+                    "this account is no longer configured",
+                )
+            )
+            continue
+        recent = _recent_publications(account_key, when)
+        week = charter.week_start(when, config.tz)
+        findings += charter.check(
+            config,
+            account.network,
+            posts.variant_of(post, account_key),
+            when=when,
+            recent=recent,
+            week_count=sum(1 for r in recent if r >= week),
+        )
+    errors = [f for f in findings if f.level == "error"]
+    status = "blocked" if errors else "awaiting_approval"
+    posts.set_status(post_id, status, findings=[f.to_dict() for f in findings])
+    return {
+        "ok": not errors,
+        "networks": post["accounts"],
+        "scheduled_at": post["scheduled_at"],
+        "post_id": post_id,
+    }
+
+
+def _recent_publications(account_key: str, around: datetime) -> list[datetime]:
+    items = store.query_gsi1(
+        f"PUBLISHED#{account_key}", iso(around - timedelta(days=7)), iso(around + timedelta(days=1))
+    )
+    return [d for d in (parse_iso(i.get("published_at")) for i in items) if d]
+
+
+def notify_blocked(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    lines = [
+        {"label": f["network"], "text": {"fr": f["fr"], "en": f["en"]}, "level": f["level"]}
+        for f in post.get("findings", [])
+        if f["level"] == "error"
+    ]
+    _notify(config, [post["author"]], "post.blocked", post, lines)
+    return {"notified": post["author"]}
+
+
+def request_approval(
+    config: Any, post_id: str, task_token: str, now: datetime | None = None
+) -> dict[str, Any]:
+    from . import approval
+
+    now = now or datetime.now(UTC)
+    post = posts.get(post_id)
+    approvers = config.approvers or [m.email for m in config.team]
+    expires = now + timedelta(days=APPROVAL_TTL_DAYS)
+    posts.set_status(
+        post_id, "awaiting_approval", task_token=task_token, approval_expires_at=iso(expires)
+    )
+    base = os.environ.get("APPROVAL_BASE_URL", "http://127.0.0.1:8787").rstrip("/")
+    for email in approvers:
+        link = approval.create_link(post_id, email, expires)
+        _notify(
+            config,
+            [email],
+            "post.approval",
+            post,
+            [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
+            button=f"{base}/a/{link}",
+            when=parse_iso(post["scheduled_at"]),
+        )
+    return {"requested": approvers}
+
+
+def notify_rejected(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "rejected")
+    lines = [{"label": "—", "text": post.get("decision_comment") or "—"}]
+    _notify(config, [post["author"]], "post.rejected", post, lines, by=post.get("decided_by", "?"))
+    return {"notified": post["author"]}
+
+
+def expired(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "expired", expect=("awaiting_approval",))
+    _notify(config, [post["author"]], "post.expired", post, [])
+    return {"status": "expired"}
+
+
+def check_freeze(config: Any, post_id: str) -> dict[str, Any]:
+    state = store.get("FREEZE", "STATE") or {}
+    return {"frozen": bool(state.get("frozen"))}
+
+
+def notify_frozen(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "frozen")
+    _notify(config, [post["author"]], "post.frozen", post, [])
+    return {"status": "frozen"}
+
+
+def publish_one(
+    config: Any, post_id: str, account: str, attempt: str, networks: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    posts.set_status(
+        post_id, "publishing", expect=("approved", "publishing", "partially_published")
+    )
+    entry = posts.publish_account(config, post_id, account, attempt=attempt, networks=networks)
+    if entry.get("published_at") and not entry.get("GSI1PK"):
+        store.update(
+            f"POST#{post_id}",
+            f"PUB#{account}",
+            {"GSI1PK": f"PUBLISHED#{account}", "GSI1SK": entry["published_at"]},
+        )
+    return {"account": account, "status": "published", "url": entry.get("url")}
+
+
+def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    post = posts.get(post_id)
+    ok = [r for r in results if r.get("status") == "published"]
+    failed = [r for r in results if r.get("status") != "published"]
+    status = "published" if not failed else ("partially_published" if ok else "failed")
+    posts.set_status(post_id, status, results=results)
+    lines = [{"label": r["account"], "text": r.get("url") or "—", "link": r.get("url")} for r in ok]
+    lines += [
+        {
+            "label": r["account"],
+            "text": f"{r.get('error', 'Error')}: {_cause(r.get('cause'))}",
+            "level": "error",
+        }
+        for r in failed
+    ]
+    recipients = sorted({post["author"], *(config.approvers or [])})
+    _notify(config, recipients, f"post.{status}", post, lines)
+    return {"status": status}
+
+
+def _cause(cause: Any) -> str:
+    """The errorMessage inside a Lambda error's Cause (a JSON string), kept short."""
+    import json
+
+    if isinstance(cause, str):
+        try:
+            cause = json.loads(cause).get("errorMessage", cause)
+        except (ValueError, AttributeError):
+            pass
+    return str(cause or "")[:300]

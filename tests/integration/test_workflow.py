@@ -1,0 +1,406 @@
+"""The publish state machine (infra/statemachines/publish.asl.json) run by moto with the real handlers."""
+
+from __future__ import annotations
+
+import html
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import yaml
+
+from portevoix import posts, secrets, store
+from tests.fakes import FakeX
+from tests.helpers import SENDER, LossyProxy
+from tests.integration.test_digest import parts, sent_messages
+from tests.integration.test_mastodon import alice_statuses
+
+WAITED: list[float] = []
+
+
+@pytest.fixture
+def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """moto with Step Functions executing, the publish function in-process, a Mastodon and an X."""
+    from moto import mock_aws
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+        WaitFunction,
+    )
+
+    from portevoix import aws, runtime
+    from portevoix.localmode import (
+        FUNCTIONS,
+        MOTO_CONFIG,
+        create_table,
+        create_workflow,
+        route_lambdas,
+    )
+
+    monkeypatch.setenv("TZ", "UTC")  # moto compares Wait timestamps in local time
+    time.tzset()
+    monkeypatch.setattr(
+        WaitFunction,
+        "_wait_interval",
+        lambda self, env, wait_seconds: WAITED.append(time.time() + wait_seconds),
+    )
+    WAITED.clear()
+    x = FakeX()
+    monkeypatch.setenv("MASTO_TOKEN", "alice_token")
+    monkeypatch.setenv("X_TOKEN", "revoked")
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    monkeypatch.setenv("APPROVAL_BASE_URL", "https://approve.example")
+    secrets.forget()
+    aws.reset()
+    runtime.reset()
+    with mock_aws(config=MOTO_CONFIG):
+        create_table("portevoix-test")
+        aws.client("ses").verify_email_identity(EmailAddress=SENDER)
+        route_lambdas(FUNCTIONS)
+        env = {"api": api, "x": x, "timeout": 60}
+
+        def configure(
+            *,
+            accounts: list[str] = ("masto",),
+            charter: dict[str, Any] | None = None,
+            timeout: int = 3600,
+            instance: str | None = None,
+        ) -> None:
+            available = {
+                "masto": {
+                    "network": "mastodon",
+                    "id": "masto",
+                    "instance": instance or api,
+                    "secret": "env:MASTO_TOKEN",
+                },
+                "x": {
+                    "network": "x",
+                    "id": "x",
+                    "user_id": FakeX.USER,
+                    "base": x.url,
+                    "secret": "env:X_TOKEN",
+                },
+            }
+            data = {
+                "brand": {"name": "Porte-voix"},
+                "sender": SENDER,
+                "timezone": "Europe/Paris",
+                "team": [
+                    {"email": "camille@brand.example", "language": "fr"},
+                    {"email": "alex@brand.example", "language": "en"},
+                ],
+                "approvers": ["alex@brand.example"],
+                "accounts": [available[a] for a in accounts],
+                "charter": charter or {},
+                "fetch": {"allow_private_networks": True},
+            }
+            aws.client("ssm").put_parameter(
+                Name="/portevoix/config",
+                Value=yaml.safe_dump(data),
+                Type="String",
+                Tier="Advanced",
+                Overwrite=True,
+            )
+            runtime.reset()
+            env["arn"] = (
+                create_workflow(approval_timeout=timeout, retry_interval=1)
+                if "arn" not in env
+                else env["arn"]
+            )
+
+        env["configure"] = configure
+        yield env
+    x.close()
+    aws.reset()
+    runtime.reset()
+
+
+def submit(
+    flow: dict[str, Any],
+    *,
+    text: str = "Porte-voix v2 est là #portevoix",
+    at: str | None = None,
+    accounts: tuple[str, ...] = ("masto",),
+) -> dict[str, Any]:
+    from portevoix import runtime
+
+    config = runtime.config()
+    draft = posts.parse_draft(
+        {
+            "author": "camille@brand.example",
+            "title": "Lancement v2",
+            "at": at,
+            "variants": {a: {"text": text} for a in accounts},
+        },
+        config,
+    )
+    post = posts.create(config, draft)
+    post["execution_arn"] = posts.start(post, flow["arn"])
+    return post
+
+
+def wait_for(
+    execution_arn: str,
+    states: tuple[str, ...] = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"),
+    *,
+    waiting_on: str | None = None,
+) -> dict[str, Any]:
+    from portevoix import aws
+
+    sfn = aws.client("stepfunctions")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if waiting_on:
+            history = sfn.get_execution_history(executionArn=execution_arn)["events"]
+            entered = [
+                e
+                for e in history
+                if e["type"] == "TaskStateEntered"
+                and e.get("stateEnteredEventDetails", {}).get("name") == waiting_on
+            ]
+            scheduled = [
+                e
+                for e in history
+                if e["type"] in ("TaskSubmitted", "LambdaFunctionSucceeded", "TaskSucceeded")
+            ]
+            if entered and scheduled and posts_status_is(execution_arn, "awaiting_approval"):
+                return sfn.describe_execution(executionArn=execution_arn)
+        desc = sfn.describe_execution(executionArn=execution_arn)
+        if desc["status"] in states:
+            return desc
+        time.sleep(0.1)
+    raise AssertionError(f"execution still {desc['status']} after 30 s")
+
+
+def posts_status_is(execution_arn: str, status: str) -> bool:
+    post_id = execution_arn.rsplit(":", 1)[-1].rsplit("-", 1)[0]
+    post = store.get(f"POST#{post_id}", "POST")
+    return bool(post and post.get("status") == status and post.get("task_token"))
+
+
+def approval_link(to: str, post: dict[str, Any] | None = None) -> str:
+    """The link from the approval email, as the approver gets it (waits for the email)."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        for msg in reversed(sent_messages()):
+            if msg["To"] == to:
+                found = re.search(r"https://approve\.example/a/([\w-]+)", parts(msg)[0])
+                link = found and store.get(f"LINK#{found.group(1)}", "LINK")
+                if link and (post is None or link["post_id"] == post["post_id"]):
+                    return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no approval link emailed to {to}")
+
+
+def http(
+    method: str, link_id: str, form: dict[str, str] | None = None, lang: str = "fr"
+) -> dict[str, Any]:
+    """The approval function, called with an HTTP API (v2) event as API Gateway sends it."""
+    from functions.approval.app import lambda_handler
+    from portevoix.localmode import LambdaContext
+
+    body = urlencode(form or {})
+    event = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": f"/a/{link_id}",
+        "rawQueryString": "",
+        "headers": {
+            "accept-language": lang,
+            "content-type": "application/x-www-form-urlencoded",
+            "host": "approve.example",
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "approve.example",
+            "domainPrefix": "approve",
+            "http": {
+                "method": method,
+                "path": f"/a/{link_id}",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "pytest",
+            },
+            "requestId": "r",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "28/Nov/2026:10:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "body": body if method == "POST" else None,
+        "isBase64Encoded": False,
+    }
+    resp = lambda_handler(event, LambdaContext("portevoix-approval"))
+    resp["text"] = html.unescape(resp["body"])  # what the reader sees
+    return resp
+
+
+def form_token(page: str) -> str:
+    return re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+
+
+def emails_to(address: str) -> list[tuple[str, str]]:
+    return [(m["Subject"], parts(m)[0]) for m in sent_messages() if m["To"] == address]
+
+
+def test_approved_post_is_published_once_and_the_team_told(flow: dict[str, Any]) -> None:
+    flow["configure"]()
+    post = submit(flow)
+    wait_for(post["execution_arn"], waiting_on="RequestApproval")
+    link = approval_link("alex@brand.example")
+    page = http("GET", link, lang="en")
+    assert page["statusCode"] == 200 and "Porte-voix v2 est là #portevoix" in page["text"]
+    assert posts.get(post["post_id"])["status"] == "awaiting_approval"  # looking changes nothing
+    done = http(
+        "POST", link, {"form_token": form_token(page["body"]), "decision": "approve"}, lang="en"
+    )
+    assert "decision recorded (approved)" in done["text"]
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    statuses = alice_statuses(flow["api"])
+    assert len(statuses) == 1 and "Porte-voix v2 est là #portevoix" in statuses[0]["content"]
+    final = posts.get(post["post_id"])
+    assert final["status"] == "published" and final["decided_by"] == "alex@brand.example"
+    subjects = [s for s, _ in emails_to("camille@brand.example")]
+    assert any(s.startswith("[Porte-voix] Publiée : Lancement v2") for s in subjects)
+    live = next(text for s, text in emails_to("camille@brand.example") if "Publiée" in s)
+    assert statuses[0]["url"] in live
+
+
+def test_rejection_is_emailed_back_with_the_comment(flow: dict[str, Any]) -> None:
+    flow["configure"]()
+    post = submit(flow)
+    wait_for(post["execution_arn"], waiting_on="RequestApproval")
+    link = approval_link("alex@brand.example")
+    token = form_token(http("GET", link)["body"])
+    assert (
+        http("POST", link, {"form_token": token, "decision": "reject"})["statusCode"] == 400
+    )  # comment required
+    http(
+        "POST",
+        link,
+        {"form_token": token, "decision": "reject", "comment": "Trop d'emoji <b>svp</b>"},
+    )
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert alice_statuses(flow["api"]) == []
+    assert posts.get(post["post_id"])["status"] == "rejected"
+    subject, text = emails_to("camille@brand.example")[-1]
+    assert "Publication refusée" in subject and "Trop d'emoji <b>svp</b>" in text
+
+
+def test_links_forged_replayed_or_unknown_change_nothing(flow: dict[str, Any]) -> None:
+    flow["configure"]()
+    post = submit(flow)
+    wait_for(post["execution_arn"], waiting_on="RequestApproval")
+    link = approval_link("alex@brand.example")
+    unknown = http("GET", "x" * 32)
+    assert unknown["statusCode"] == 404 and "n'est pas valide" in unknown["text"]
+    forged = http("POST", link, {"form_token": "guessed", "decision": "approve"})
+    assert (
+        forged["statusCode"] == 403 and posts.get(post["post_id"])["status"] == "awaiting_approval"
+    )
+    token = form_token(http("GET", link)["body"])
+    http("POST", link, {"form_token": token, "decision": "approve"})
+    replay = http("POST", link, {"form_token": token, "decision": "reject", "comment": "trop tard"})
+    assert "Déjà décidé par alex@brand.example" in replay["text"]
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert posts.get(post["post_id"])["status"] == "published"
+
+
+def test_nobody_approves_in_time(flow: dict[str, Any]) -> None:
+    flow["configure"](timeout=1)
+    post = submit(flow)
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert posts.get(post["post_id"])["status"] == "expired"
+    link = approval_link("alex@brand.example")
+    late = http("GET", link)
+    assert late["statusCode"] == 410 and "n'attend plus de validation" in late["text"]
+    assert "Validation expirée" in emails_to("camille@brand.example")[-1][0]
+    assert alice_statuses(flow["api"]) == []
+
+
+def test_charter_errors_block_and_tell_the_author(flow: dict[str, Any]) -> None:
+    flow["configure"](
+        charter={"default": {"banned_words": ["gratuit"], "required": ["#portevoix"]}}
+    )
+    post = submit(flow, text="Tout est gratuit aujourd'hui")
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert posts.get(post["post_id"])["status"] == "blocked"
+    subject, text = emails_to("camille@brand.example")[-1]
+    assert (
+        "bloquée par la charte" in subject
+        and "mots interdits : gratuit" in text
+        and "#portevoix" in text
+    )
+    assert emails_to("alex@brand.example") == []  # no approval asked
+
+
+def test_partial_failure_says_which_network_and_why(flow: dict[str, Any]) -> None:
+    flow["configure"](accounts=["masto", "x"])
+    post = submit(flow, accounts=("masto", "x"))
+    wait_for(post["execution_arn"], waiting_on="RequestApproval")
+    link = approval_link("alex@brand.example")
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(alice_statuses(flow["api"])) == 1 and flow["x"].tweets == []
+    final = posts.get(post["post_id"])
+    assert final["status"] == "partially_published"
+    subject, text = emails_to("camille@brand.example")[-1]
+    assert (
+        "Publiée en partie" in subject and "AuthError" in text and "reconnect this account" in text
+    )
+
+
+def test_lost_answer_then_retry_posts_exactly_once(flow: dict[str, Any]) -> None:
+    proxy = LossyProxy(flow["api"])
+    try:
+        proxy.drop("POST", r"^/api/v1/statuses$", times=3)  # every attempt's answer is lost
+        flow["configure"](instance=proxy.url)
+        post = submit(flow)
+        wait_for(post["execution_arn"], waiting_on="RequestApproval")
+        link = approval_link("alex@brand.example")
+        http(
+            "POST",
+            link,
+            {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"},
+        )
+        assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+        assert len(alice_statuses(flow["api"])) == 1
+        assert posts.get(post["post_id"])["status"] == "published"
+        entry = posts.ledger(post["post_id"])["masto"]
+        assert (
+            entry["status"] == "published" and entry["ref"] == alice_statuses(flow["api"])[0]["id"]
+        )
+        # A duplicate execution reaching the publish step posts nothing more.
+        from functions.publish.app import lambda_handler
+        from portevoix.localmode import LambdaContext
+
+        again = lambda_handler(
+            {
+                "task": "publish_one",
+                "post_id": post["post_id"],
+                "account": "masto",
+                "attempt": "duplicate-run",
+            },
+            LambdaContext("portevoix-publish"),
+        )
+        assert again == {"account": "masto", "status": "published", "url": entry["url"]}
+    finally:
+        proxy.close()
+    assert len(alice_statuses(flow["api"])) == 1
+
+
+def test_scheduled_across_daylight_saving_waits_for_the_local_time(flow: dict[str, Any]) -> None:
+    flow["configure"]()
+    # Paris moves to summer time at 02:00 on 28 March 2027: 09:30 local is 07:30 UTC that day.
+    post = submit(flow, at="2027-03-28T09:30:00")
+    assert post["scheduled_at"] == "2027-03-28T07:30:00Z"
+    winter = submit(flow, at="2027-03-27T09:30:00")
+    assert winter["scheduled_at"] == "2027-03-27T08:30:00Z"
+    link = approval_link("alex@brand.example", post)
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    target = datetime(2027, 3, 28, 7, 30, tzinfo=UTC).timestamp()
+    assert any(abs(w - target) < 5 for w in WAITED), WAITED
