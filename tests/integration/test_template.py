@@ -165,12 +165,17 @@ def test_state_machine_is_the_local_one(template: dict[str, Any]) -> None:
     import json
 
     sm = template["Resources"]["PublishStateMachine"]["Properties"]
-    assert (TEMPLATE.parent / sm["DefinitionUri"]).resolve() == (ROOT / "infra" / "statemachines" / "publish.asl.json")
+    assert (TEMPLATE.parent / sm["DefinitionUri"]).resolve() == (
+        ROOT / "infra" / "statemachines" / "publish.asl.json"
+    )
     text = (ROOT / "infra" / "statemachines" / "publish.asl.json").read_text()
     for key in sm["DefinitionSubstitutions"]:
         assert "${" + key + "}" in text
         text = text.replace("${" + key + "}", "1")
     definition = json.loads(text)
     request = definition["States"]["RequestApproval"]
-    assert request["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken" and "TimeoutSeconds" in request
+    assert (
+        request["Resource"] == "arn:aws:states:::lambda:invoke.waitForTaskToken"
+        and "TimeoutSeconds" in request
+    )
     assert definition["States"]["WaitForTime"]["TimestampPath"] == "$.check.scheduled_at"

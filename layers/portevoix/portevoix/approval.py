@@ -179,3 +179,18 @@ def page(
         )
     )
     return outcome.status, html
+
+
+def decide_as(post_id: str, email: str | None, approve: bool, comment: str = "") -> Outcome:
+    """The page's decision, for scripts and the CLI (``email`` defaults to the first approver)."""
+    post = posts.get(post_id)
+    links = post.get("links") or {}
+    if not links:
+        return Outcome("closed", post, None, status=409)
+    link_id = links.get(email) if email else next(iter(links.values()))
+    if link_id is None:
+        raise posts.PostError(
+            f"{email} is not an approver of post {post_id} (approvers: {', '.join(links)})"
+        )
+    link = store.get(f"LINK#{link_id}", "LINK") or {}
+    return decide(link_id, link.get("form_token", ""), approve, comment)

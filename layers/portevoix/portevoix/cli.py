@@ -119,6 +119,118 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
 
 
+def _home(args: argparse.Namespace) -> Path:
+    from .localmode import default_home
+
+    return Path(args.home) if args.home else default_home()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    from .localserve import LocalServer
+
+    config, text = _load(args.config)
+    server = LocalServer(_home(args), text, config, port=args.port).start()
+    print(f"Porte-voix local stack for {config.brand.name}: http://127.0.0.1:{server.port}")
+    print("  approval pages and the outbox are served there; schedules fire; Ctrl-C stops.")
+    print("  In another terminal: portevoix post create FILE, post status ID, post approve ID...")
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *a: stopped.append(1))
+    try:
+        while not stopped:
+            signal.pause() if hasattr(signal, "pause") else __import__("time").sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("stopped; state saved in", _home(args))
+    return EXIT_OK
+
+
+def _connected(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    from . import runtime
+    from .localserve import connect
+
+    try:
+        info = connect(_home(args))
+    except RuntimeError as exc:
+        raise ConfigErrorForCli(str(exc)) from None
+    return runtime.config(), info
+
+
+class ConfigErrorForCli(Exception):
+    """A usage problem found before anything ran (exit 2)."""
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    import time
+
+    import yaml
+
+    from . import approval, posts
+
+    config, info = _connected(args)
+    if args.action == "create":
+        try:
+            data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigErrorForCli(f"cannot read {args.file}: {exc}") from None
+        draft = posts.parse_draft(data, config, source=args.file)
+        post = posts.create(config, draft)
+        posts.start(post)
+        links: dict[str, str] = {}
+        for _ in range(100):  # the workflow asks for approval within a moment
+            current = posts.get(post["post_id"])
+            if current.get("links") or current["status"] in posts.FINAL:
+                links = current.get("links") or {}
+                break
+            time.sleep(0.1)
+        result = {
+            "post_id": post["post_id"],
+            "status": posts.get(post["post_id"])["status"],
+            "scheduled_at": post["scheduled_at"],
+            "approval_links": {email: f"{info['url']}/a/{link}" for email, link in links.items()},
+        }
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            print(
+                f"Post {result['post_id']} ({result['status']}), planned for {post['local_time']} {config.timezone}."
+            )
+            for email, url in result["approval_links"].items():
+                print(f"  approval for {email}: {url}")
+        return EXIT_OK
+    if args.action in ("approve", "reject"):
+        if args.action == "reject" and not (args.comment or "").strip():
+            raise ConfigErrorForCli("a rejection needs --comment for the author")
+        outcome = approval.decide_as(
+            args.id, args.as_email, args.action == "approve", args.comment or ""
+        )
+        post = outcome.post or {}
+        if outcome.kind != "decided":
+            print(
+                f"Nothing changed: {outcome.kind} (status {post.get('status')}, decided by {post.get('decided_by')})"
+            )
+            return EXIT_PARTIAL
+        print(f"Post {args.id}: {post['status']} by {post['decided_by']}.")
+        return EXIT_OK
+    if args.action == "status":
+        state = posts.status(args.id)
+        if args.json:
+            print(json.dumps(state, indent=2, ensure_ascii=False))
+        else:
+            print(f"Post {args.id}: {state['status']} (planned {state['local_time']})")
+            for account, entry in state["networks"].items():
+                detail = entry.get("url") or entry.get("error") or ""
+                print(f"  {account:12} {entry['status']:10} {detail}")
+        return EXIT_OK
+    if args.action == "cancel":
+        print(f"Post {args.id}: {posts.cancel(args.id)['status']}.")
+        return EXIT_OK
+    raise ConfigErrorForCli(f"unknown action {args.action}")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
@@ -254,6 +366,34 @@ def build_parser() -> argparse.ArgumentParser:
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
 
+    local = sub.add_parser("local", help="the local stack")
+    local_actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
+    serve = command(local_actions, "serve", "run the whole stack here until stopped", cmd_serve)
+    serve.add_argument(
+        "--port", type=int, default=8787, help="HTTP port of the pages (default 8787)"
+    )
+
+    post = sub.add_parser("post", help="posts, in the running local stack")
+    post_actions = post.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = post_actions.add_parser("create", help="check, ask for approval, publish at its time")
+    p.add_argument("file", help="YAML: author, title, at (local time), variants per account")
+    p.add_argument("--json", action="store_true")
+    for name, text in (
+        ("approve", "approve as the page would"),
+        ("reject", "reject as the page would"),
+    ):
+        p = post_actions.add_parser(name, help=text)
+        p.add_argument("id")
+        p.add_argument("--as", dest="as_email", help="the approver (default: the first one)")
+        p.add_argument("--comment", default="", help="for the author (required to reject)")
+    p = post_actions.add_parser("status", help="status per network, with the published URLs")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p = post_actions.add_parser("cancel", help="stop the post's workflow")
+    p.add_argument("id")
+    for action in ("create", "approve", "reject", "status", "cancel"):
+        post_actions.choices[action].set_defaults(func=cmd_post)
+
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
     p.set_defaults(func=cmd_demo)
     return parser
@@ -269,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as exc:
+    except (ConfigError, ConfigErrorForCli) as exc:
         print(f"portevoix: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PortevoixError as exc:

@@ -90,6 +90,19 @@ def create_table(name: str = TABLE, client: Any = None) -> None:
     )
 
 
+def provision(sender: str | None, config_text: str | None) -> None:
+    """The stack's resources in the emulated AWS: table, sender identity, configuration."""
+    from . import aws
+
+    create_table()
+    if sender:
+        aws.client("ses").verify_email_identity(EmailAddress=sender)
+    if config_text is not None:
+        aws.client("ssm").put_parameter(
+            Name=CONFIG_PARAMETER, Value=config_text, Type="String", Tier="Advanced", Overwrite=True
+        )
+
+
 class LambdaContext:
     """The parts of a Lambda context the handlers and Powertools read."""
 
@@ -162,17 +175,7 @@ class LocalStack:
         self._mock = mock_aws()
         self._mock.start()
         try:
-            create_table()
-            if self.sender:
-                aws.client("ses").verify_email_identity(EmailAddress=self.sender)
-            if self.config_text is not None:
-                aws.client("ssm").put_parameter(
-                    Name=CONFIG_PARAMETER,
-                    Value=self.config_text,
-                    Type="String",
-                    Tier="Advanced",
-                    Overwrite=True,
-                )
+            provision(self.sender, self.config_text)
             self._load()
         except BaseException:
             self.__exit__(None, None, None)

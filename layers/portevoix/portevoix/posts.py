@@ -257,3 +257,83 @@ def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
     )["executionArn"]
     store.update(post["PK"], "POST", {"execution_arn": execution, "runs": runs})
     return execution
+
+
+FINAL = (
+    "published",
+    "partially_published",
+    "failed",
+    "rejected",
+    "blocked",
+    "expired",
+    "cancelled",
+    "frozen",
+)
+
+
+def cancel(post_id: str) -> dict[str, Any]:
+    """Stop the post's workflow; what was already published stays published."""
+    from . import aws
+
+    post = get(post_id)
+    if post["status"] in FINAL:
+        raise PostError(f"post {post_id} is already {post['status']}")
+    if post.get("execution_arn"):
+        from botocore.exceptions import ClientError
+
+        try:
+            aws.client("stepfunctions").stop_execution(
+                executionArn=post["execution_arn"], error="Cancelled", cause="cancelled by a user"
+            )
+        except ClientError as exc:  # already finished: the status says what happened
+            if exc.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
+                raise
+    set_status(post_id, "cancelled")
+    return get(post_id)
+
+
+def reschedule(
+    config: Any, post_id: str, at: datetime, now: datetime | None = None
+) -> dict[str, Any]:
+    """Stop the current workflow and start a new one for the new time (checked and approved again)."""
+    post = cancel(post_id)
+    when = at if at.tzinfo else at.replace(tzinfo=config.tz)
+    store.update(
+        post["PK"],
+        "POST",
+        {
+            "scheduled_at": iso(when),
+            "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
+            "status": "checking",
+            "GSI1PK": "POSTS#checking",
+            "decided_by": None,
+            "decided_at": None,
+            "decision_comment": None,
+            "task_token": None,
+            "links": None,
+        },
+    )
+    post = get(post_id)
+    start(post)
+    return get(post_id)
+
+
+def status(post_id: str) -> dict[str, Any]:
+    post = get(post_id)
+    entries = ledger(post_id)
+    return {
+        "post_id": post_id,
+        "status": post["status"],
+        "scheduled_at": post["scheduled_at"],
+        "local_time": post.get("local_time"),
+        "decided_by": post.get("decided_by"),
+        "networks": {
+            account: {
+                k: entries.get(account, {}).get(k)
+                for k in ("status", "url", "error", "published_at")
+            }
+            | {"status": entries.get(account, {}).get("status", "pending")}
+            for account in post["accounts"]
+        },
+        "findings": post.get("findings", []),
+    }

@@ -123,8 +123,9 @@ def request_approval(
         post_id, "awaiting_approval", task_token=task_token, approval_expires_at=iso(expires)
     )
     base = os.environ.get("APPROVAL_BASE_URL", "http://127.0.0.1:8787").rstrip("/")
+    links = {}
     for email in approvers:
-        link = approval.create_link(post_id, email, expires)
+        link = links[email] = approval.create_link(post_id, email, expires)
         _notify(
             config,
             [email],
@@ -134,6 +135,7 @@ def request_approval(
             button=f"{base}/a/{link}",
             when=parse_iso(post["scheduled_at"]),
         )
+    posts.set_status(post_id, "awaiting_approval", links=links)
     return {"requested": approvers}
 
 

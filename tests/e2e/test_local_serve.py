@@ -1,0 +1,248 @@
+"""`portevoix local serve` with the post commands, and a real browser on the approval page."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from tests.fakes import FakeX
+from tests.helpers import ROOT
+from tests.integration.test_mastodon import alice_statuses
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def cli(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, **(env or {}), "PORTEVOIX_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "portevoix.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=120,
+        cwd=home.parent,
+    )
+
+
+@pytest.fixture
+def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
+    x = FakeX()
+    config = {
+        "brand": {"name": "Cyclia"},
+        "sender": "veille@cyclia.example",
+        "team": [
+            {"email": "camille@cyclia.example", "language": "fr"},
+            {"email": "alex@cyclia.example", "language": "fr"},
+        ],
+        "approvers": ["alex@cyclia.example"],
+        "accounts": [
+            {"network": "mastodon", "id": "masto", "instance": api, "secret": "env:MASTO_TOKEN"},
+            {
+                "network": "x",
+                "id": "x",
+                "user_id": FakeX.USER,
+                "base": x.url,
+                "secret": "env:X_TOKEN",
+            },
+        ],
+        "fetch": {"allow_private_networks": True, "interval_minutes": 1440},
+    }
+    (tmp_path / "brand.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "PORTEVOIX_HOME": str(home),
+        "PYTHONPATH": str(ROOT),
+        "MASTO_TOKEN": "alice_token",
+        "X_TOKEN": FakeX.TOKEN,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "portevoix.cli",
+            "local",
+            "serve",
+            "--config",
+            str(tmp_path / "brand.yaml"),
+            "--port",
+            "0",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.time() + 60
+    while not (home / "serve.json").exists():
+        if proc.poll() is not None or time.time() > deadline:
+            raise AssertionError(
+                f"local serve did not start: {proc.stdout.read() if proc.stdout else ''}"
+            )
+        time.sleep(0.2)
+    info = json.loads((home / "serve.json").read_text())
+    try:
+        yield {"home": home, "info": info, "api": api, "x": x, "tmp": tmp_path, "env": env}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        x.close()
+    assert (home / "state" / "table.json").exists()  # state saved on stop
+
+
+def write_post(tmp: Path, name: str, at: str | None = None) -> Path:
+    draft = {
+        "author": "camille@cyclia.example",
+        "title": "Précommandes Urban 3",
+        "variants": {
+            "masto": {
+                "text": "Les précommandes de l'Urban 3 ouvrent lundi ! #cyclia",
+                "language": "fr",
+            },
+            "x": {"text": "Précommandes Urban 3 : lundi. #cyclia"},
+        },
+    }
+    if at:
+        draft["at"] = at
+    path = tmp / name
+    path.write_text(yaml.safe_dump(draft, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def status(stack: dict[str, Any], post_id: str) -> dict[str, Any]:
+    result = cli(stack["home"], "post", "status", post_id, "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def wait_status(stack: dict[str, Any], post_id: str, wanted: str) -> dict[str, Any]:
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        state = status(stack, post_id)
+        if state["status"] == wanted:
+            return state
+        time.sleep(0.3)
+    raise AssertionError(f"post {post_id} is {state['status']}, not {wanted}")
+
+
+def test_post_commands_against_the_running_stack(stack: dict[str, Any]) -> None:
+    home = stack["home"]
+    created = cli(home, "post", "create", str(write_post(stack["tmp"], "p1.yaml")), "--json")
+    assert created.returncode == 0, created.stderr
+    post = json.loads(created.stdout)
+    assert post["status"] == "awaiting_approval"
+    assert list(post["approval_links"]) == ["alex@cyclia.example"]
+    assert post["approval_links"]["alex@cyclia.example"].startswith(stack["info"]["url"] + "/a/")
+
+    assert (
+        cli(home, "post", "reject", post["post_id"]).returncode == 2
+    )  # a rejection needs a comment
+    approved = cli(home, "post", "approve", post["post_id"])
+    assert approved.returncode == 0 and "approved by alex@cyclia.example" in approved.stdout
+    state = wait_status(stack, post["post_id"], "published")
+    assert state["networks"]["masto"]["status"] == "published"
+    assert state["networks"]["x"]["url"].startswith("https://x.com/i/web/status/")
+    assert len(alice_statuses(stack["api"])) == 1 and len(stack["x"].tweets) == 1
+    again = cli(home, "post", "approve", post["post_id"])
+    assert again.returncode == 1 and "Nothing changed" in again.stdout
+
+    later = json.loads(
+        cli(
+            home,
+            "post",
+            "create",
+            str(write_post(stack["tmp"], "p2.yaml", at="2031-01-06T10:00:00")),
+            "--json",
+        ).stdout
+    )
+    cli(home, "post", "approve", later["post_id"])
+    wait_status(stack, later["post_id"], "approved")  # waiting for its time
+    cancelled = cli(home, "post", "cancel", later["post_id"])
+    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
+    assert status(stack, later["post_id"])["networks"]["masto"]["status"] == "pending"
+    assert len(alice_statuses(stack["api"])) == 1
+
+
+def test_no_running_stack_is_a_clear_error(tmp_path: Path) -> None:
+    result = cli(tmp_path / "nowhere", "post", "status", "x")
+    assert result.returncode == 2 and "portevoix local serve" in result.stderr
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        if os.environ.get("PORTEVOIX_REQUIRE_BROWSER"):
+            pytest.fail("Debian's chromium is required here (.ci/run installs it)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    return path
+
+
+def test_approver_clicks_approve_in_a_real_browser(stack: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    home = stack["home"]
+    post = json.loads(
+        cli(home, "post", "create", str(write_post(stack["tmp"], "p3.yaml")), "--json").stdout
+    )
+    # The approver's email, as it sits in the outbox, carries the link.
+    emails = [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((home / "outbox").glob("*.eml"))
+    ]
+    mail = next(m for m in emails if m["To"] == "alex@cyclia.example" and "valider" in m["Subject"])
+    link = re.search(
+        r"http://127\.0\.0\.1:\d+/a/[\w-]+", mail.get_body(preferencelist=("plain",)).get_content()
+    ).group(0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 390, "height": 844}, locale="fr-FR")  # a phone
+        page.goto(link)
+        variants = page.locator("section.variant")
+        assert variants.count() == 2
+        assert (
+            "ouvrent lundi" in variants.nth(0).inner_text()
+            and "Urban 3 : lundi" in variants.nth(1).inner_text()
+        )
+        page.screenshot(path=str(ARTIFACTS / "approval-page.png"), full_page=True)
+        page.get_by_role("button", name="Valider").click()
+        page.wait_for_selector("#message")
+        assert "décision enregistrée (validée)" in page.locator("#message").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "approval-done.png"), full_page=True)
+        browser.close()
+    state = wait_status(stack, post["post_id"], "published")
+    assert all(n["status"] == "published" for n in state["networks"].values())
+    assert requests  # (used by the Mastodon helper)
