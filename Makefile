@@ -19,6 +19,7 @@ lint: install
 bench: install           ## benchmarks: print numbers, compare with bench/baseline.json
 	$(PY) bench/veille.py
 	$(PY) bench/networks.py
+	$(PY) bench/publish.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint

@@ -8,8 +8,6 @@ Usage: python bench/networks.py [--save]
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import uuid
@@ -18,7 +16,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BASELINE = ROOT / "bench" / "baseline-networks.json"
+from bench.common import arguments, baseline, save  # noqa: E402
 
 
 def _config(account: dict[str, Any]) -> Any:
@@ -151,25 +149,22 @@ def run() -> dict[str, dict[str, float]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--save", action="store_true")
-    args = parser.parse_args()
+    args = arguments(__doc__)
     results = run()
-    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    base_values = baseline("baseline-networks.json")
     metrics = ["requests_per_publish", "requests_per_mention_read", "requests_per_idle_poll"]
     print(f"{'network':10} " + " ".join(f"{m:>28}" for m in metrics))
     for name, values in results.items():
         cells = []
         for m in metrics:
             value = values.get(m, "-")
-            base = baseline.get(name, {}).get(m)
+            base = base_values.get(name, {}).get(m)
             cells.append(
                 f"{value!s:>18} (base {base!s:>4})" if base is not None else f"{value!s:>28}"
             )
         print(f"{name:10} " + " ".join(cells))
     if args.save:
-        BASELINE.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"saved as baseline: {BASELINE}")
+        save("baseline-networks.json", results)
     return 0
 
 

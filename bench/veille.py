@@ -9,8 +9,6 @@ missed. Usage: python bench/veille.py [--feeds N] [--items N] [--save]
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
 import statistics
@@ -24,7 +22,8 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-BASELINE = ROOT / "bench" / "baseline.json"
+from bench.common import arguments, baseline, fake_aws_env, save  # noqa: E402
+
 TARGETS = {  # metric: (comparison, value)
     "ddb_requests_per_new_item": ("<=", 0.1),
     "second_poll_304_share": (">=", 1.0),
@@ -81,13 +80,7 @@ def import_times(runs: int = 7) -> dict[str, float]:
 
 
 def run(feeds: int, items: int) -> dict[str, float]:
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="eu-west-3",
-        AWS_REGION="eu-west-3",
-        TABLE_NAME="portevoix-bench",
-    )
+    fake_aws_env(TABLE_NAME="portevoix-bench")
     from moto import mock_aws
 
     from portevoix import aws
@@ -141,19 +134,19 @@ def run(feeds: int, items: int) -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feeds", type=int, default=200)
-    parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--save", action="store_true", help="write the results as the new baseline")
-    args = parser.parse_args()
+    args = arguments(
+        __doc__,
+        ("--feeds", {"type": int, "default": 200}),
+        ("--items", {"type": int, "default": 50}),
+    )
 
     results = run(args.feeds, args.items)
     results.update(import_times())
-    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    base_values = baseline("baseline.json")
     failed = False
     print(f"{'metric':34} {'value':>10} {'baseline':>10}  target")
     for key, value in results.items():
-        base = baseline.get(key)
+        base = base_values.get(key)
         target = TARGETS.get(key)
         verdict = ""
         if target:
@@ -164,8 +157,7 @@ def main() -> int:
         base_s = "" if base is None else f"{base:>10}"
         print(f"{key:34} {value:>10} {base_s:>10}  {verdict}")
     if args.save:
-        BASELINE.write_text(json.dumps(results, indent=2) + "\n")
-        print(f"saved as baseline: {BASELINE}")
+        save("baseline.json", results)
     return 1 if failed else 0
 
 

@@ -24,8 +24,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
         sent = digest.send(config, when, once_per_day=True)
         result: dict[str, Any] = {"job": job, "sent": len(sent)}
-    elif job == "accounts":
-        from portevoix import accounts
+    elif job == "accounts":  # the daily run: account health, then approval reminders
+        from portevoix import accounts, publishing
 
         statuses = accounts.check(config, when)
         sent = accounts.alert(config, statuses, when)
@@ -33,6 +33,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "job": job,
             "sent": len(sent),
             "accounts": {s.account: s.status for s in statuses},
+            "reminded": publishing.remind(config, when),
         }
     else:
         raise ValueError(f"unknown job {job!r}: this function runs 'digest' or 'accounts'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,9 +110,12 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert "9 new item(s), 4 new brand mention(s)" in result.stdout  # 3 in feeds, 1 on Mastodon
     assert "3 not modified" in result.stdout
     assert "replied to @bob" in result.stdout and "no duplicate" in result.stdout
+    assert re.search(r"approved through the page.*\n\s+mastodon: published https://", result.stdout)
     assert "Traceback" not in result.stdout + result.stderr
     outbox = tmp_path / "demo" / "outbox"
-    assert sorted(p.suffix for p in outbox.iterdir()) == [".eml", ".eml", ".html", ".html"]
+    names = sorted(p.name for p in outbox.iterdir())
+    assert len([n for n in names if "-digest-" in n and n.endswith(".html")]) == 2  # fr and en
+    assert any("-post-approval" in n for n in names) and any("-post-published" in n for n in names)
 
 
 def test_accounts_check(tmp_path: Path, api: str) -> None:

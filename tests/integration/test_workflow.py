@@ -6,7 +6,7 @@ import html
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -404,3 +404,30 @@ def test_scheduled_across_daylight_saving_waits_for_the_local_time(flow: dict[st
     assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
     target = datetime(2027, 3, 28, 7, 30, tzinfo=UTC).timestamp()
     assert any(abs(w - target) < 5 for w in WAITED), WAITED
+
+
+def test_approvers_are_reminded_once_after_a_day(flow: dict[str, Any]) -> None:
+    from portevoix import publishing, runtime
+
+    flow["configure"]()
+    post = submit(flow)
+    approval_link("alex@brand.example", post)
+    config = runtime.config()
+    assert publishing.remind(config, datetime.now(UTC)) == []  # too early
+    later = datetime.now(UTC) + timedelta(hours=25)
+    assert publishing.remind(config, later) == [post["post_id"]]
+    assert publishing.remind(config, later + timedelta(hours=1)) == []  # once
+    subject, text = emails_to("alex@brand.example")[-1]
+    assert "Reminder, to approve" in subject and approval_link("alex@brand.example", post) in text
+
+
+def test_spacing_counts_what_was_really_published(flow: dict[str, Any]) -> None:
+    flow["configure"](charter={"default": {"min_spacing_minutes": 120}})
+    first = submit(flow)
+    link = approval_link("alex@brand.example", first)
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+    assert wait_for(first["execution_arn"])["status"] == "SUCCEEDED"
+    second = submit(flow, text="Encore une #portevoix")
+    approval_link("alex@brand.example", second)
+    findings = posts.get(second["post_id"])["findings"]
+    assert [f["rule"] for f in findings] == ["spacing"] and findings[0]["level"] == "warning"

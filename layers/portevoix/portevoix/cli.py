@@ -282,6 +282,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
             for s in sent:
                 say(f"   {s['lang']}: {s['subject']}")
                 say(f"       -> {s['html']}")
+        if mastodon:
+            say(
+                "\n5. A post through the publish workflow (the deployed state machine, run by moto):"
+            )
+            _demo_workflow(home, text, config, say)
         say(f"\nOpen the .html files in a browser, or the .eml in a mail client: {stack.outbox}")
         say(
             "Run it on your own sources: cp config/example.yaml portevoix.yaml, edit, then "
@@ -289,6 +294,55 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0
     return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _demo_workflow(home: Path, text: str, config: Any, say: Any) -> None:
+    """Create a post, approve it through its page over HTTP, see it published."""
+    import re
+    import time
+
+    import requests
+
+    from . import posts
+    from .localserve import LocalServer
+
+    server = LocalServer(home, text, config, port=0, fire_schedules=False).start()
+    try:
+        draft = posts.parse_draft(
+            {
+                "author": config.team[0].email,
+                "title": "Précommandes Urban 3",
+                "variants": {
+                    "mastodon": {
+                        "text": "Précommandes de l'Urban 3 lundi 9 h ! #cyclia",
+                        "language": "fr",
+                    }
+                },
+            },
+            config,
+        )
+        post = posts.create(config, draft)
+        posts.start(post)
+        for _ in range(100):
+            links = posts.get(post["post_id"]).get("links")
+            if links:
+                break
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{server.port}/a/{next(iter(links.values()))}"
+        say(f"   charter checked, approval asked: {url}")
+        page = requests.get(url, timeout=10).text
+        token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+        requests.post(url, data={"form_token": token, "decision": "approve"}, timeout=10)
+        say("   approved through the page (an HTTP POST, as the browser sends it)")
+        for _ in range(100):
+            state = posts.status(post["post_id"])
+            if state["status"] in posts.FINAL:
+                break
+            time.sleep(0.1)
+        for account, entry in state["networks"].items():
+            say(f"   {account}: {entry['status']} {entry.get('url') or entry.get('error') or ''}")
+    finally:
+        server.stop()
 
 
 def _demo_mastodon(stack_of: Any) -> Any:

@@ -93,6 +93,19 @@ MESSAGES.update(
             "en": "“{title}”, planned for {when}. Preview per network:",
         },
         "post.approval.button": {"fr": "Voir et décider", "en": "Review and decide"},
+        "post.reminder.subject": {
+            "fr": "[{brand}] Rappel, à valider : {title}",
+            "en": "[{brand}] Reminder, to approve: {title}",
+        },
+        "post.reminder.title": {
+            "fr": "Toujours en attente de votre validation",
+            "en": "Still awaiting your approval",
+        },
+        "post.reminder.intro": {
+            "fr": "« {title} », prévue le {when}, attend une décision depuis hier.",
+            "en": "“{title}”, planned for {when}, has been waiting for a decision since yesterday.",
+        },
+        "post.reminder.button": {"fr": "Voir et décider", "en": "Review and decide"},
         "post.rejected.subject": {
             "fr": "[{brand}] Publication refusée : {title}",
             "en": "[{brand}] Post rejected: {title}",

@@ -144,22 +144,14 @@ def set_status(
     post_id: str, status: str, *, expect: tuple[str, ...] | None = None, **fields: Any
 ) -> bool:
     """Move a post to ``status`` (only from ``expect`` when given); False if it was elsewhere."""
-    post = get(post_id)
     values = {
         "status": status,
         "GSI1PK": f"POSTS#{status}",
         "updated_at": iso(datetime.now(UTC)),
         **fields,
     }
-    return (
-        store.update(
-            f"POST#{post_id}",
-            "POST",
-            values,
-            condition=("status", expect) if expect else None,
-        )
-        if post
-        else False
+    return store.update(
+        f"POST#{post_id}", "POST", values, condition=("status", expect) if expect else None
     )
 
 
@@ -224,12 +216,16 @@ def publish_account(
             pk, sk, {"status": "unknown" if retryable else "failed", "error": str(exc)[:500]}
         )
         raise
+    published_at = iso(datetime.now(UTC))
     done = {
         "status": "published",
         "ref": result.ref,
         "url": result.url,
-        "published_at": iso(datetime.now(UTC)),
+        "published_at": published_at,
         "found_by_lookup": result.found_by_lookup,
+        # the account's publications by time, for the charter's spacing and cadence
+        "GSI1PK": f"PUBLISHED#{account_key}",
+        "GSI1SK": published_at,
     }
     store.update(pk, sk, done)
     return {**entry, **done}

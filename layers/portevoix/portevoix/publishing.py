@@ -212,3 +212,35 @@ def _cause(cause: Any) -> str:
         except (ValueError, AttributeError):
             pass
     return str(cause or "")[:300]
+
+
+REMIND_AFTER = timedelta(hours=24)
+
+
+def remind(config: Any, now: datetime | None = None) -> list[str]:
+    """Remind approvers once about posts still waiting a day after the request."""
+    now = now or datetime.now(UTC)
+    base = os.environ.get("APPROVAL_BASE_URL", "http://127.0.0.1:8787").rstrip("/")
+    reminded = []
+    for post in store.query_gsi1("POSTS#awaiting_approval"):
+        asked = parse_iso(post.get("updated_at") or post.get("created_at"))
+        if (
+            post.get("reminded_at")
+            or not post.get("links")
+            or not asked
+            or now - asked < REMIND_AFTER
+        ):
+            continue
+        for email, link in post["links"].items():
+            _notify(
+                config,
+                [email],
+                "post.reminder",
+                post,
+                [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
+                button=f"{base}/a/{link}",
+                when=parse_iso(post["scheduled_at"]),
+            )
+        store.update(post["PK"], "POST", {"reminded_at": iso(now)})
+        reminded.append(post["post_id"])
+    return reminded
