@@ -177,6 +177,12 @@ def test_post_commands_against_the_running_stack(stack: dict[str, Any]) -> None:
     )
     cli(home, "post", "approve", later["post_id"])
     wait_status(stack, later["post_id"], "approved")  # waiting for its time
+    moved = cli(home, "post", "reschedule", later["post_id"], "--at", "2031-01-07T11:00")
+    assert moved.returncode == 0 and "2031-01-07 11:00" in moved.stdout
+    assert (
+        wait_status(stack, later["post_id"], "awaiting_approval")["scheduled_at"]
+        == "2031-01-07T10:00:00Z"
+    )
     cancelled = cli(home, "post", "cancel", later["post_id"])
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
     assert status(stack, later["post_id"])["networks"]["masto"]["status"] == "pending"

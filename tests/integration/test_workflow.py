@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -386,7 +387,12 @@ def test_lost_answer_then_retry_posts_exactly_once(flow: dict[str, Any]) -> None
             },
             LambdaContext("portevoix-publish"),
         )
-        assert again == {"account": "masto", "status": "published", "url": entry["url"]}
+        assert again == {
+            "account": "masto",
+            "status": "published",
+            "url": entry["url"],
+            "retry_after": 0,
+        }
     finally:
         proxy.close()
     assert len(alice_statuses(flow["api"])) == 1
@@ -431,3 +437,60 @@ def test_spacing_counts_what_was_really_published(flow: dict[str, Any]) -> None:
     approval_link("alex@brand.example", second)
     findings = posts.get(second["post_id"])["findings"]
     assert [f["rule"] for f in findings] == ["spacing"] and findings[0]["level"] == "warning"
+
+
+def test_rate_limited_network_waits_as_asked_then_publishes(flow: dict[str, Any]) -> None:
+    flow["configure"](accounts=["masto", "x"])
+    monkey_env = os.environ.copy()
+    os.environ["X_TOKEN"] = FakeX.TOKEN
+    secrets.forget()
+    try:
+        flow["x"].rate_limited = True
+        post = submit(flow, accounts=("masto", "x"))
+        link = approval_link("alex@brand.example", post)
+        http(
+            "POST",
+            link,
+            {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"},
+        )
+        deadline = time.time() + 20
+        while not any(w > time.time() + 600 for w in WAITED) and time.time() < deadline:
+            time.sleep(0.05)  # the X branch is waiting the ~15 min X asked for
+        assert any(w > time.time() + 600 for w in WAITED), "the branch did not wait as X asked"
+        flow["x"].rate_limited = False
+        assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    finally:
+        os.environ.clear()
+        os.environ.update(monkey_env)
+    assert posts.get(post["post_id"])["status"] == "published"
+    assert len(flow["x"].tweets) == 1 and len(alice_statuses(flow["api"])) == 1
+
+
+def test_media_by_url_reaches_networks_that_need_bytes(
+    flow: dict[str, Any], feed_server: Any
+) -> None:
+    from portevoix import runtime
+    from tests.integration.test_mastodon import png
+
+    feed_server.set("/visuel.png", png(), "image/png")
+    flow["configure"]()
+    config = runtime.config()
+    draft = posts.parse_draft(
+        {
+            "author": "camille@brand.example",
+            "variants": {
+                "masto": {
+                    "text": "Avec visuel",
+                    "media": [{"url": feed_server.url("/visuel.png"), "alt": "Le visuel"}],
+                }
+            },
+        },
+        config,
+    )
+    post = posts.create(config, draft)
+    post["execution_arn"] = posts.start(post, flow["arn"])
+    link = approval_link("alex@brand.example", post)
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    (status,) = alice_statuses(flow["api"])
+    assert status["media_attachments"][0]["description"] == "Le visuel"

@@ -228,6 +228,20 @@ def cmd_post(args: argparse.Namespace) -> int:
     if args.action == "cancel":
         print(f"Post {args.id}: {posts.cancel(args.id)['status']}.")
         return EXIT_OK
+    if args.action == "reschedule":
+        from datetime import datetime as _dt
+
+        try:
+            at = _dt.fromisoformat(args.at)
+        except ValueError:
+            raise ConfigErrorForCli(
+                f"--at {args.at!r}: use YYYY-MM-DDTHH:MM (local time)"
+            ) from None
+        post = posts.reschedule(config, args.id, at)
+        print(
+            f"Post {args.id}: {post['status']}, now planned for {post['local_time']} {config.timezone}."
+        )
+        return EXIT_OK
     raise ConfigErrorForCli(f"unknown action {args.action}")
 
 
@@ -445,7 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = post_actions.add_parser("cancel", help="stop the post's workflow")
     p.add_argument("id")
-    for action in ("create", "approve", "reject", "status", "cancel"):
+    p = post_actions.add_parser("reschedule", help="a new time: checked and approved again")
+    p.add_argument("id")
+    p.add_argument("--at", required=True, help="local time, YYYY-MM-DDTHH:MM")
+    for action in ("create", "approve", "reject", "status", "cancel", "reschedule"):
         post_actions.choices[action].set_defaults(func=cmd_post)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")

@@ -92,20 +92,43 @@ def scheduled_utc(draft: Draft, tz: ZoneInfo, now: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
-def variant_of(post: dict[str, Any], account: str) -> Any:
+MAX_MEDIA_BYTES = 50 * 1024 * 1024
+
+
+def variant_of(post: dict[str, Any], account: str, *, fetch_media: Any = None) -> Any:
+    """The network variant; ``fetch_media(url) -> (bytes, mime)`` fills media for networks that need bytes."""
     from .networks import Media, Variant
 
     spec = post["variants"][account]
+    media = []
+    for m in spec.get("media", []):
+        item = Media(url=m["url"], alt=m.get("alt", ""), mime=m.get("mime", "image/jpeg"))
+        if fetch_media is not None:
+            item.data, item.mime = fetch_media(m["url"])
+        media.append(item)
     return Variant(
         text=spec["text"],
         link=spec.get("link"),
         language=spec.get("language"),
-        media=[
-            Media(url=m["url"], alt=m.get("alt", ""), mime=m.get("mime", "image/jpeg"))
-            for m in spec.get("media", [])
-        ],
+        media=media,
         options=dict(spec.get("options") or {}),
     )
+
+
+def media_fetcher(config: Any) -> Any:
+    """Download media through the guarded fetcher (SSRF guard, size cap)."""
+    from .fetch import AddressPolicy, Fetcher, Limits
+
+    fetcher = Fetcher(
+        AddressPolicy.from_config(config.fetch), Limits(max_bytes=MAX_MEDIA_BYTES, total_timeout=60)
+    )
+
+    def fetch(url: str) -> tuple[bytes, str]:
+        resp = fetcher.get(url)
+        mime = resp.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        return resp.body, mime
+
+    return fetch
 
 
 def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, Any]:
@@ -199,7 +222,10 @@ def publish_account(
         if now - claimed_at < CLAIM_STALE and entry.get("attempt") != attempt:
             raise InProgress(f"{account_key}: another attempt is publishing this post")
     net = (networks or {}).get(account_key) or build(account, config)
-    variant = variant_of(post, account_key)
+    needs_bytes = bool(post["variants"][account_key].get("media")) and not net.limits.media_by_url
+    variant = variant_of(
+        post, account_key, fetch_media=media_fetcher(config) if needs_bytes else None
+    )
     key = f"{post_id}:{account_key}"
     try:
         found = None

@@ -169,17 +169,18 @@ def notify_frozen(config: Any, post_id: str) -> dict[str, Any]:
 def publish_one(
     config: Any, post_id: str, account: str, attempt: str, networks: dict[str, Any] | None = None
 ) -> dict[str, Any]:
+    from .networks import RateLimited
+
     posts.set_status(
         post_id, "publishing", expect=("approved", "publishing", "partially_published")
     )
-    entry = posts.publish_account(config, post_id, account, attempt=attempt, networks=networks)
-    if entry.get("published_at") and not entry.get("GSI1PK"):
-        store.update(
-            f"POST#{post_id}",
-            f"PUB#{account}",
-            {"GSI1PK": f"PUBLISHED#{account}", "GSI1SK": entry["published_at"]},
-        )
-    return {"account": account, "status": "published", "url": entry.get("url")}
+    try:
+        entry = posts.publish_account(config, post_id, account, attempt=attempt, networks=networks)
+    except RateLimited as exc:
+        # The state machine waits as long as the network asked, then tries again.
+        wait = int(min(exc.retry_after, 86400)) + 1
+        return {"account": account, "status": "rate_limited", "url": None, "retry_after": wait}
+    return {"account": account, "status": "published", "url": entry.get("url"), "retry_after": 0}
 
 
 def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str, Any]:
