@@ -70,3 +70,36 @@ def test_invalid_config_in_ssm_is_named(aws: Any, monkeypatch: pytest.MonkeyPatc
 def test_unknown_job_is_refused(ssm_config: Any) -> None:
     with pytest.raises(ValueError, match="unknown job"):
         report_handler({"job": "weekly"}, LambdaContext("r"))
+
+
+def test_cli_finds_a_deployed_stack_through_its_outputs(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from portevoix.localserve import connect_stack
+
+    for key in ("STATE_MACHINE_ARN", "CONFIG_PARAMETER", "TABLE_NAME"):
+        monkeypatch.setenv(key, "before")  # restored after the test
+
+    template = {
+        "Resources": {"Placeholder": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {
+            "TableName": {"Value": "portevoix-prod-Table-1"},
+            "PublishStateMachineArn": {
+                "Value": "arn:aws:states:eu-west-3:123456789012:stateMachine:portevoix-prod-publish"
+            },
+            "ConfigParameterName": {"Value": "/portevoix/config"},
+            "ApprovalApiUrl": {"Value": "https://abc.execute-api.eu-west-3.amazonaws.com/"},
+        },
+    }
+    aws.client("cloudformation").create_stack(
+        StackName="portevoix-prod", TemplateBody=json.dumps(template)
+    )
+    info = connect_stack("portevoix-prod")
+    assert info["url"] == "https://abc.execute-api.eu-west-3.amazonaws.com"
+    assert os.environ["TABLE_NAME"] == "portevoix-prod-Table-1"
+    assert os.environ["STATE_MACHINE_ARN"].endswith(":stateMachine:portevoix-prod-publish")
+    aws.client("cloudformation").create_stack(
+        StackName="other", TemplateBody=json.dumps({"Resources": template["Resources"]})
+    )
+    with pytest.raises(RuntimeError, match="is it a Porte-voix stack"):
+        connect_stack("other")

@@ -150,10 +150,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _connected(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     from . import runtime
-    from .localserve import connect
+    from .localserve import connect, connect_stack
 
     try:
-        info = connect(_home(args))
+        info = connect_stack(args.stack) if args.stack else connect(_home(args))
     except RuntimeError as exc:
         raise ConfigErrorForCli(str(exc)) from None
     return runtime.config(), info
@@ -414,6 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--home", help="local state folder (default: $PORTEVOIX_HOME or .portevoix)"
+    )
+    parser.add_argument(
+        "--stack",
+        help="talk to this deployed stack (found through its outputs) instead of the local one",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

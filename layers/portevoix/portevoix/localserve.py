@@ -321,3 +321,31 @@ def connect(home: Path) -> dict[str, Any]:
     aws.reset()
     runtime.reset()
     return info
+
+
+def connect_stack(name: str) -> dict[str, Any]:
+    """Point this process at a deployed stack, found through its CloudFormation outputs."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from . import aws, runtime
+
+    os.environ.pop("PORTEVOIX_AWS_ENDPOINT", None)
+    aws.reset()
+    try:
+        stacks = aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"]
+    except (ClientError, BotoCoreError) as exc:
+        raise RuntimeError(f"cannot read stack {name!r}: {exc}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    needed = ("TableName", "PublishStateMachineArn", "ConfigParameterName", "ApprovalApiUrl")
+    missing = [k for k in needed if k not in outputs]
+    if missing:
+        raise RuntimeError(
+            f"stack {name!r} has no output {', '.join(missing)}: is it a Porte-voix stack?"
+        )
+    os.environ.update(
+        TABLE_NAME=outputs["TableName"],
+        STATE_MACHINE_ARN=outputs["PublishStateMachineArn"],
+        CONFIG_PARAMETER=outputs["ConfigParameterName"],
+    )
+    runtime.reset()
+    return {"url": outputs["ApprovalApiUrl"].rstrip("/"), "stack": name}
