@@ -72,7 +72,9 @@ def test_unknown_job_is_refused(ssm_config: Any) -> None:
         report_handler({"job": "weekly"}, LambdaContext("r"))
 
 
-def test_cli_finds_a_deployed_stack_through_its_outputs(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_finds_a_deployed_stack_through_its_outputs(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     from portevoix.localserve import connect_stack

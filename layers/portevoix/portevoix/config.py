@@ -341,6 +341,29 @@ class Charter(_Model):
         return CharterRules.model_validate(merged)
 
 
+INBOX_INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise")
+
+
+class Inbox(_Model):
+    """How messages are sorted: the brand's own words on top of the defaults."""
+
+    vip: list[str] = Field(
+        default_factory=list, description="Handles or emails whose messages are urgent."
+    )
+    own_accounts: list[str] = Field(
+        default_factory=list, description="The brand's own handles (never alerts)."
+    )
+    words: dict[str, Terms] = Field(default_factory=dict, description="Extra terms per intent.")
+
+    @field_validator("words")
+    @classmethod
+    def _intents(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(INBOX_INTENTS))
+        if unknown:
+            raise ValueError(f"unknown intent(s) {unknown}; intents are {list(INBOX_INTENTS)}")
+        return v
+
+
 class Digest(_Model):
     hour: int = Field(default=8, ge=0, le=23)
     max_items_per_group: int = Field(default=8, ge=1, le=100)
@@ -365,6 +388,7 @@ class Config(_Model):
     digest: Digest = Field(default_factory=Digest)
     accounts: list[Account] = Field(default_factory=list)
     charter: Charter = Field(default_factory=Charter)
+    inbox: Inbox = Field(default_factory=Inbox)
     approvers: list[Email] = Field(
         default_factory=list, description="Who approves posts; defaults to the whole team."
     )
