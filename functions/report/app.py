@@ -35,8 +35,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "accounts": {s.account: s.status for s in statuses},
             "reminded": publishing.remind(config, when),
         }
+    elif job == "inbox":  # hourly: the grouped email, at the team's hours only
+        from portevoix import inbox
+
+        local_hour = when.astimezone(config.tz).hour
+        sent = []
+        notified = inbox.send_batch(config, when) if local_hour in config.inbox.hours else []
+        result = {"job": job, "sent": 1 if notified else 0, "mentions": len(notified)}
     else:
-        raise ValueError(f"unknown job {job!r}: this function runs 'digest' or 'accounts'")
+        raise ValueError(f"unknown job {job!r}: this function runs 'digest', 'accounts' or 'inbox'")
     result["recipients"] = sum(len(s["to"]) for s in sent)
     logger.info("digest finished", extra={"digest": result})
     return result

@@ -90,7 +90,13 @@ def test_sam_build_produces_a_lean_compiled_layer(tmp_path: Path) -> None:
     assert any("aarch64" in p.name for p in (layer / "pydantic_core").glob("_pydantic_core*.so"))
     if "compiled .pyc" in result.stdout + result.stderr:
         assert list((layer / "portevoix" / "__pycache__").glob("*.cpython-312.pyc"))
-    for fn in ("VeilleFunction", "ReportFunction", "PublishFunction", "ApprovalFunction"):
+    for fn in (
+        "VeilleFunction",
+        "ReportFunction",
+        "PublishFunction",
+        "ApprovalFunction",
+        "ReplyFunction",
+    ):
         assert (build / fn / "app.py").exists()
 
 
@@ -179,3 +185,20 @@ def test_state_machine_is_the_local_one(template: dict[str, Any]) -> None:
         and "TimeoutSeconds" in request
     )
     assert definition["States"]["WaitForTime"]["TimestampPath"] == "$.check.scheduled_at"
+
+
+def test_reply_reads_only_new_mentions_and_reports_partial_failures(
+    template: dict[str, Any],
+) -> None:
+    import json
+
+    event = template["Resources"]["ReplyFunction"]["Properties"]["Events"]["NewMentions"][
+        "Properties"
+    ]
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    pattern = json.loads(event["FilterCriteria"]["Filters"][0]["Pattern"])
+    assert pattern == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"SK": {"S": ["MENTION"]}}},
+    }
+    assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS"

@@ -75,6 +75,7 @@ def cmd_veille(args: argparse.Namespace) -> int:
     config, text = _load(args.config)
     with _stack(args, config, text) as stack:
         report = stack.invoke(lambda_handler, schedule_event("veille-now"), "portevoix-veille")
+        stack.deliver_stream()  # new mentions are classified and urgent ones emailed
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -285,6 +286,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             say("1. First poll (the schedule's event, sent to the veille handler):")
             first = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
             _print_poll(first)
+            stack.deliver_stream()
+            _print_inbox(say)
             say("\n2. Second poll: the servers answer 304 Not Modified, nothing is stored twice:")
             second = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
             _print_poll(second)
@@ -308,6 +311,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
     ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0
     return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _print_inbox(say: Any) -> None:
+    from . import store
+
+    say("   The inbox sorted the new mentions:")
+    for status in ("needs_reply", "ignored"):
+        for m in store.query_gsi1(f"INBOX#{status}"):
+            flag = " ALERT SENT" if m.get("notified_at") else ""
+            say(
+                f"     {m.get('intent', '?'):9} {m.get('urgency', '?'):9} {status:11} {(m.get('title') or '')[:60]}{flag}"
+            )
 
 
 def _demo_workflow(home: Path, text: str, config: Any, say: Any) -> None:
@@ -386,7 +401,8 @@ def _demo_publish(config: Any, say: Any) -> None:
 
     account = config.accounts[0]
     net = build(account, config)
-    mention = next(m for m in store.query_gsi1("INBOX#new") if m.get("source") == "mastodon")
+    inbox = store.query_gsi1("INBOX#needs_reply") + store.query_gsi1("INBOX#new")
+    mention = next(m for m in inbox if m.get("source") == "mastodon")
     reply = net.reply(
         mention["ref"],
         "Bonjour ! Écrivez-nous en privé avec votre numéro de série, on s'en occupe.",

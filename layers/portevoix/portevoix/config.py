@@ -354,6 +354,16 @@ class Inbox(_Model):
         default_factory=list, description="The brand's own handles (never alerts)."
     )
     words: dict[str, Terms] = Field(default_factory=dict, description="Extra terms per intent.")
+    hours: list[int] = Field(
+        default_factory=lambda: [9, 14, 17], description="Local hours of the grouped inbox email."
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: list[int]) -> list[int]:
+        if any(h < 0 or h > 23 for h in v):
+            raise ValueError("hours are 0 to 23")
+        return sorted(set(v))
 
     @field_validator("words")
     @classmethod

@@ -210,6 +210,48 @@ MESSAGES.update(
     }
 )
 
+MESSAGES.update(
+    {
+        "inbox.crisis.subject": {
+            "fr": "[{brand}] ALERTE : une crise possible",
+            "en": "[{brand}] ALERT: a possible crisis",
+        },
+        "inbox.crisis.title": {
+            "fr": "Possible crise : à traiter maintenant",
+            "en": "Possible crisis: act now",
+        },
+        "inbox.crisis.intro": {
+            "fr": "Ce message peut toucher à la sécurité, au juridique ou à la réputation :",
+            "en": "This message may concern safety, legal matters or reputation:",
+        },
+        "inbox.urgent.subject": {
+            "fr": "[{brand}] Message urgent à traiter",
+            "en": "[{brand}] Urgent message to handle",
+        },
+        "inbox.urgent.title": {
+            "fr": "Un message demande une réponse rapide",
+            "en": "A message needs a quick answer",
+        },
+        "inbox.urgent.intro": {"fr": "À traiter en priorité :", "en": "To handle first:"},
+        "inbox.batch.subject": {
+            "fr": "[{brand}] Boîte de réception : {count} message(s) à traiter",
+            "en": "[{brand}] Inbox: {count} message(s) to handle",
+        },
+        "inbox.batch.title": {"fr": "Vos messages à traiter", "en": "Your messages to handle"},
+        "inbox.batch.intro": {
+            "fr": "Mentions, commentaires et emails arrivés depuis le dernier envoi :",
+            "en": "Mentions, comments and emails received since the last email:",
+        },
+        "inbox.intent.crisis": {"fr": "Crise possible", "en": "Possible crisis"},
+        "inbox.intent.complaint": {"fr": "Réclamation", "en": "Complaint"},
+        "inbox.intent.question": {"fr": "Question", "en": "Question"},
+        "inbox.intent.praise": {"fr": "Compliment", "en": "Praise"},
+        "inbox.intent.insult": {"fr": "Insulte", "en": "Insult"},
+        "inbox.intent.spam": {"fr": "Spam", "en": "Spam"},
+        "inbox.intent.other": {"fr": "Autre", "en": "Other"},
+    }
+)
+
 _MONTHS = {
     "fr": [
         "janv.",

@@ -259,23 +259,31 @@ class LocalServer:
     # -- schedules -----------------------------------------------------------
 
     def _schedules(self) -> None:
+        from functions.reply.app import lambda_handler as reply
         from functions.report.app import lambda_handler as report
         from functions.veille.app import lambda_handler as veille
 
+        from .localmode import StreamPump
+
+        self.stream = StreamPump()
         from .runtime import schedule_event
 
         next_poll = datetime.now(UTC)
-        last_digest = last_check = None
+        last_digest = last_check = last_inbox = None
         while not self.stop_event.wait(5):
             now = datetime.now(UTC)
             local = now.astimezone(self.config.tz)
             try:
                 if now >= next_poll:
                     veille(schedule_event("veille", now), LambdaContext("portevoix-veille"))
+                    self.stream.pump(reply)
                     next_poll = now + timedelta(minutes=self.config.fetch.interval_minutes)
                 if local.hour == self.config.digest.hour and last_digest != local.date():
                     report(schedule_event("digest", now), LambdaContext("portevoix-report"))
                     last_digest = local.date()
+                if local.minute < 5 and last_inbox != (local.date(), local.hour):
+                    report(schedule_event("inbox", now), LambdaContext("portevoix-report"))
+                    last_inbox = (local.date(), local.hour)
                 if local.hour == 7 and local.minute >= 30 and last_check != local.date():
                     report(schedule_event("accounts", now), LambdaContext("portevoix-report"))
                     last_check = local.date()

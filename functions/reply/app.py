@@ -1,0 +1,44 @@
+"""Reply: new mentions from the table's stream, classified and filed; urgent ones told at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from portevoix.logs import install as redact_secrets
+
+logger = redact_secrets(Logger(service="reply"))
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    """One stream record; an exception marks only this record as failed."""
+    from portevoix import inbox, runtime
+
+    image = record.dynamodb.new_image if record.dynamodb else None
+    if (
+        record.event_name is None
+        or record.event_name.name != "INSERT"
+        or not image
+        or image.get("SK") != "MENTION"
+    ):
+        return  # updates and other entities are not new mentions
+    filed = inbox.handle_new(runtime.config(), dict(image))
+    logger.info(
+        "mention filed",
+        extra={"mention": filed["PK"], "intent": filed["intent"], "urgency": filed["urgency"]},
+    )
+
+
+@logger.inject_lambda_context(log_event=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

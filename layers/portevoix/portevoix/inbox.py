@@ -1,0 +1,141 @@
+"""The inbox: new mentions classified and filed, urgent ones told at once, the rest batched.
+
+A mention is notified once: ``notified_at`` is claimed with a conditional
+write before the email goes out (released if sending fails), so a retried
+stream batch or a second inbox run never repeats an alert.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from . import store
+from .classify import Classifier
+from .timeutil import iso
+
+EXCERPT = 280
+NEEDS_REPLY = ("crisis", "complaint", "question", "insult", "praise", "other")
+
+
+def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
+    """Classify a new mention and file it: needs_reply, or ignored (spam, our own posts)."""
+    classifier = Classifier.from_config(config)
+    text = " ".join(
+        x for x in (mention.get("title"), mention.get("text")) if x and x != mention.get("author")
+    )
+    result = classifier.classify(
+        text, author=mention.get("author_handle") or mention.get("author") or ""
+    )
+    status = "ignored" if result.intent == "spam" or result.own else "needs_reply"
+    values = {
+        "intent": result.intent,
+        "sentiment": result.sentiment,
+        "sentiment_score": str(result.score),
+        "urgency": result.urgency,
+        "language": result.language,
+        "signals": {k: v[:10] for k, v in result.signals.items()},
+        "status": status,
+        "GSI1PK": f"INBOX#{status}",
+    }
+    store.update(mention["PK"], mention["SK"], values)
+    return {**mention, **values}
+
+
+def _claim(mention: dict[str, Any], now: datetime) -> bool:
+    from botocore.exceptions import ClientError
+
+    from . import aws
+
+    try:
+        aws.client("dynamodb").update_item(
+            TableName=store.table_name(),
+            Key={"PK": {"S": mention["PK"]}, "SK": {"S": mention["SK"]}},
+            UpdateExpression="SET notified_at = :t",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(notified_at)",
+            ExpressionAttributeValues={":t": {"S": iso(now)}},
+        )
+        return True
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def _line(m: dict[str, Any]) -> dict[str, Any]:
+    from .i18n import t
+
+    text = (m.get("text") or m.get("title") or "").strip()
+    if len(text) > EXCERPT:
+        text = text[: EXCERPT - 1].rsplit(" ", 1)[0] + "…"
+    who = m.get("author_handle") or m.get("author") or m.get("feed_name") or "?"
+    label = {
+        lang: f"{t(lang, 'inbox.intent.' + m.get('intent', 'other'))} · {who} · {m.get('source')}"
+        for lang in ("fr", "en")
+    }
+    return {
+        "label": label["fr"],
+        "label_i18n": label,
+        "text": text or "—",
+        "link": m.get("link"),
+        "level": "error" if m.get("urgency") in ("immediate", "high") else None,
+    }
+
+
+def notify(
+    config: Any, mentions: list[dict[str, Any]], key: str, now: datetime | None = None
+) -> list[str]:
+    """Email these mentions to the team once each; return the ids notified."""
+    from . import notices
+
+    now = now or datetime.now(UTC)
+    claimed = [m for m in mentions if _claim(m, now)]
+    if not claimed:
+        return []
+    try:
+        lines = []
+        for m in claimed:
+            line = _line(m)
+            lines.append(
+                {
+                    **line,
+                    "text": {
+                        "fr": f"{line['label_i18n']['fr']}\n{line['text']}",
+                        "en": f"{line['label_i18n']['en']}\n{line['text']}",
+                    },
+                    "label": m.get("feed_name") or m.get("source") or "",
+                }
+            )
+        notices.send(
+            config,
+            [member.email for member in config.team],
+            key,
+            lines,
+            values={"count": len(claimed)},
+        )
+    except Exception:
+        for m in claimed:  # nothing went out: the next run tries again
+            store.update(m["PK"], m["SK"], {"notified_at": None})
+        raise
+    return [m["PK"] for m in claimed]
+
+
+def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """What the stream consumer does with one new mention."""
+    if mention.get("status", "new") != "new":
+        return mention  # a restored or replayed item that was already handled
+    filed = triage(config, mention)
+    if filed["status"] == "needs_reply" and filed["urgency"] in ("immediate", "high"):
+        key = "inbox.crisis" if filed["intent"] == "crisis" else "inbox.urgent"
+        notify(config, [filed], key, now)
+    return filed
+
+
+def send_batch(config: Any, now: datetime | None = None) -> list[str]:
+    """The grouped inbox email: every mention needing a reply not yet notified."""
+    pending = [m for m in store.query_gsi1("INBOX#needs_reply") if not m.get("notified_at")]
+    if not pending:
+        return []
+    return notify(
+        config, sorted(pending, key=lambda m: m.get("received_at", "")), "inbox.batch", now
+    )

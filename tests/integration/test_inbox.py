@@ -1,0 +1,116 @@
+"""New mentions through the table's stream: classified, filed, urgent ones told once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import yaml
+
+from functions.reply.app import lambda_handler as reply
+from portevoix import inbox, store
+from portevoix.localmode import StreamPump
+from portevoix.veille import poll
+from tests.helpers import make_config, rss
+from tests.integration.test_digest import parts, sent_messages
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def seeded(aws: Any, feed_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    feed_server.set(
+        "/m.rss",
+        rss(
+            [
+                (
+                    "Porte-voix : ma batterie a pris feu, les pompiers sont venus",
+                    "https://ex.com/fire",
+                ),
+                ("Porte-voix livre-t-il en Belgique ?", "https://ex.com/q"),
+                (
+                    "Gagnez 500€ par jour avec Porte-voix, cliquez ici http://spam.example",
+                    "https://ex.com/spam",
+                ),
+                ("Un article sans la marque", "https://ex.com/other"),
+            ]
+        ),
+    )
+    config = make_config(feeds=[{"id": "m", "url": feed_server.url("/m.rss")}])
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config",
+        Value=yaml.safe_dump(config.model_dump(mode="json")),
+        Type="String",
+        Tier="Advanced",
+    )
+    pump = StreamPump("portevoix-test")
+    assert poll(config, NOW).mentions == 3
+    return config, pump
+
+
+def mention(title_start: str) -> dict[str, Any]:
+    rows = store.query_gsi1("INBOX#needs_reply") + store.query_gsi1("INBOX#ignored")
+    return next(m for m in rows if m["title"].startswith(title_start))
+
+
+def test_stream_files_each_mention_and_alerts_the_crisis_at_once(seeded: Any) -> None:
+    config, pump = seeded
+    answers = pump.pump(reply)
+    assert all(a == {"batchItemFailures": []} for a in answers)
+    fire, question, spam = (
+        mention("Porte-voix : ma batterie"),
+        mention("Porte-voix livre"),
+        mention("Gagnez"),
+    )
+    assert (fire["intent"], fire["urgency"], fire["status"]) == (
+        "crisis",
+        "immediate",
+        "needs_reply",
+    )
+    assert (question["intent"], question["status"]) == ("question", "needs_reply")
+    assert (spam["intent"], spam["status"]) == ("spam", "ignored")
+    alerts = [m for m in sent_messages() if "ALERTE" in m["Subject"] or "ALERT" in m["Subject"]]
+    assert len(alerts) == 2  # one per language of the team
+    assert "ma batterie a pris feu" in parts(alerts[0])[0]
+    # Only INSERTs of mentions reach the handler's logic: the updates it made come back as MODIFY.
+    assert pump.pump(reply) == [{"batchItemFailures": []}]
+    assert len([m for m in sent_messages() if "ALERT" in m["Subject"]]) == 2
+
+
+def test_a_replayed_batch_never_alerts_twice(seeded: Any) -> None:
+    config, pump = seeded
+    records = pump.records()
+    event = {"Records": records}
+    from portevoix.localmode import LambdaContext
+
+    reply(event, LambdaContext("r"))
+    reply(event, LambdaContext("r"))  # the stream delivers the batch again after a timeout
+    assert len([m for m in sent_messages() if "ALERT" in m["Subject"]]) == 2
+
+
+def test_one_bad_record_fails_alone(seeded: Any) -> None:
+    from portevoix.localmode import LambdaContext
+
+    config, pump = seeded
+    records = pump.records()
+    broken = dict(records[0])
+    broken["dynamodb"] = {
+        **broken["dynamodb"],
+        "NewImage": {"SK": {"S": "MENTION"}},
+        "SequenceNumber": "999",
+    }
+    answer = reply({"Records": [broken, *records]}, LambdaContext("r"))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "999"}]}
+    assert mention("Porte-voix livre")["status"] == "needs_reply"
+
+
+def test_the_batched_inbox_email_lists_what_needs_a_reply_once(seeded: Any) -> None:
+    config, pump = seeded
+    pump.pump(reply)
+    sent = inbox.send_batch(config, NOW)
+    assert len(sent) == 1  # the question; the crisis was already told, the spam is ignored
+    batch = [m for m in sent_messages() if "Boîte de réception" in m["Subject"]]
+    assert "1 message(s)" in batch[0]["Subject"] and "Question" in parts(batch[0])[0]
+    assert inbox.send_batch(config, NOW) == []
