@@ -141,3 +141,55 @@ def test_accounts_check(tmp_path: Path, api: str) -> None:
     assert statuses["good"]["status"] == "ok" and statuses["good"]["identity"] == "@alice"
     assert statuses["bad"]["status"] == "failed"
     assert "revoked" not in result.stdout  # the token itself is never printed
+
+
+def test_inbox_and_reply_commands(tmp_path: Path, api: str) -> None:
+    import requests
+
+    requests.post(
+        api + "/api/v1/statuses",
+        json={"status": "@alice Votre SAV ne répond jamais, très déçu !"},
+        headers={"Authorization": "Bearer bob_token"},
+        timeout=10,
+    )
+    data = {
+        "brand": {"name": "Porte-voix"},
+        "sender": SENDER,
+        "team": [{"email": "cm@brand.example"}],
+        "accounts": [
+            {"network": "mastodon", "id": "masto", "instance": api, "secret": "env:MASTO_TOKEN"}
+        ],
+        "inbox": {
+            "templates": {
+                "sav": {
+                    "intents": ["complaint"],
+                    "fr": "Désolés {{ author }}, on vous écrit en privé.",
+                }
+            }
+        },
+        "fetch": {"allow_private_networks": True},
+    }
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    home = tmp_path / "home"
+    os.environ["MASTO_TOKEN"] = "alice_token"
+    try:
+        assert run(home, "veille", "--config", str(path)).returncode == 0
+        listed = run(home, "inbox", "--config", str(path), "--json")
+        (item,) = json.loads(listed.stdout)
+        assert (item["intent"], item["urgency"], item["author"]) == ("complaint", "high", "@bob")
+        assert item["suggestions"] == {"sav": "Désolés Bob, on vous écrit en privé."}
+        sent = run(home, "reply", item["id"], "--template", "sav", "--config", str(path))
+        assert sent.returncode == 0, sent.stderr
+        assert "Replied to @bob" in sent.stdout
+        again = run(home, "reply", item["id"], "--text", "encore", "--config", str(path))
+        assert again.returncode == 1 and "already replied" in again.stderr
+        replied = json.loads(
+            run(home, "inbox", "--status", "replied", "--config", str(path), "--json").stdout
+        )
+        assert replied[0]["response_seconds"] is not None
+    finally:
+        del os.environ["MASTO_TOKEN"]
+    # The complaint was urgent: the team got one email for it.
+    emails = [p for p in (home / "outbox").glob("*.eml")]
+    assert len([p for p in emails if "urgent" in p.name]) == 1

@@ -125,3 +125,9 @@ def test_hostile_input_never_breaks_it() -> None:
             "insult",
             "crisis",
         )
+
+
+def test_negation_stays_within_its_clause() -> None:
+    result = Classifier().classify("Votre SAV ne répond jamais, très déçu !")
+    assert result.intent == "complaint" and result.urgency == "high"
+    assert "decu" in result.signals["complaint"]  # "jamais," does not reach past the comma

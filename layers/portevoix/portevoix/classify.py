@@ -99,8 +99,10 @@ class Classifier:
         return list(pattern.finditer(text)) if pattern else []
 
     def _negated(self, text: str, start: int) -> bool:
-        window = text[max(0, start - 25) : start]
-        return bool(self.negation and self.negation.search(window))
+        """A negation among the two words before, in the same clause ("pas content", "no problem")."""
+        window = re.split(r"[,.;:!?]", text[max(0, start - 40) : start])[-1]
+        words = re.findall(r"[\w']+", window)[-2:]
+        return bool(self.negation and any(self.negation.fullmatch(w) for w in words))
 
     def language(self, text: str) -> str:
         tokens = [t for t in re.findall(r"[\w']+", fold(text))]

@@ -120,6 +120,59 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
 
 
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from . import store
+    from .replies import suggestions
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        rows = store.query_gsi1(f"INBOX#{args.status}")
+        items = [
+            {
+                "id": m["PK"][8:],
+                "status": m.get("status"),
+                "intent": m.get("intent"),
+                "sentiment": m.get("sentiment"),
+                "urgency": m.get("urgency"),
+                "source": m.get("source"),
+                "author": m.get("author_handle") or m.get("author"),
+                "text": m.get("text") or m.get("title"),
+                "link": m.get("link"),
+                "received_at": m.get("received_at"),
+                "response_seconds": m.get("response_seconds"),
+                "suggestions": suggestions(config, m),
+            }
+            for m in sorted(rows, key=lambda m: m.get("received_at", ""), reverse=True)
+        ]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not items:
+        print(f"Nothing with status {args.status}.")
+    for item in items:
+        print(
+            f"{item['id']}\n  {item['intent']} · {item['urgency']} · {item['sentiment']} · {item['author']} ({item['source']})"
+        )
+        print(f"  {(item['text'] or '')[:160]}")
+        for name, body in item["suggestions"].items():
+            print(f"  → {name}: {body}")
+    return EXIT_OK
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from . import replies
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        mention = replies.get(args.id)
+        body = replies.render(config, args.template, mention) if args.template else args.text
+        done = replies.reply(config, args.id, body)
+    print(
+        f"Replied to {done.get('author_handle') or done.get('author')} after {done['response_seconds']} s: {done.get('reply_url') or ''}"
+    )
+    return EXIT_OK
+
+
 def _home(args: argparse.Namespace) -> Path:
     from .localmode import default_home
 
@@ -453,6 +506,18 @@ def build_parser() -> argparse.ArgumentParser:
     accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
+
+    inbox = command(sub, "inbox", "what people said to the brand, sorted", cmd_inbox)
+    inbox.add_argument(
+        "--status",
+        default="needs_reply",
+        choices=["needs_reply", "new", "replied", "ignored", "hidden"],
+    )
+    reply = command(sub, "reply", "answer a mention through its network", cmd_reply)
+    reply.add_argument("id", help="the mention's id (see `portevoix inbox`)")
+    which = reply.add_mutually_exclusive_group(required=True)
+    which.add_argument("--template", help="a reply template of the configuration")
+    which.add_argument("--text", help="the reply itself")
 
     local = sub.add_parser("local", help="the local stack")
     local_actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")

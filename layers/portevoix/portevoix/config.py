@@ -344,8 +344,29 @@ class Charter(_Model):
 INBOX_INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise")
 
 
+class ReplyTemplate(_Model):
+    """A reply a community manager personalises and sends in one click."""
+
+    intents: list[
+        Literal["crisis", "spam", "insult", "complaint", "question", "praise", "other"]
+    ] = Field(default_factory=list, description="Offered for these intents (all when empty).")
+    fr: str = ""
+    en: str = ""
+
+    @model_validator(mode="after")
+    def _some_text(self) -> ReplyTemplate:
+        if not (self.fr.strip() or self.en.strip()):
+            raise ValueError("a template needs a French or an English text")
+        return self
+
+
 class Inbox(_Model):
     """How messages are sorted: the brand's own words on top of the defaults."""
+
+    templates: dict[str, ReplyTemplate] = Field(default_factory=dict)
+    crisis_min: int = Field(
+        default=10, ge=1, description="Negative mentions in an hour before a surge can alert."
+    )
 
     vip: list[str] = Field(
         default_factory=list, description="Handles or emails whose messages are urgent."

@@ -242,6 +242,7 @@ MESSAGES.update(
             "fr": "Mentions, commentaires et emails arrivés depuis le dernier envoi :",
             "en": "Mentions, comments and emails received since the last email:",
         },
+        "inbox.suggested": {"fr": "Réponse proposée", "en": "Suggested reply"},
         "inbox.intent.crisis": {"fr": "Crise possible", "en": "Possible crisis"},
         "inbox.intent.complaint": {"fr": "Réclamation", "en": "Complaint"},
         "inbox.intent.question": {"fr": "Question", "en": "Question"},

@@ -1,0 +1,148 @@
+"""Reply templates and replying: rendered in a sandbox, sent through the mention's network once.
+
+Templates come from the configuration and only ever receive the message's
+data as variables (author, handle, brand, network, excerpt): a message that
+says ``{{ config }}`` is text, never template source.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from . import store
+from .errors import PortevoixError
+from .timeutil import iso, parse_iso
+
+
+class ReplyError(PortevoixError):
+    """A reply cannot be rendered or sent; says why."""
+
+
+_sandbox = None
+
+
+def _env() -> Any:
+    global _sandbox
+    if _sandbox is None:
+        from jinja2 import StrictUndefined
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+        # Plain text for networks: no HTML escaping, but no access to anything but the variables.
+        _sandbox = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    return _sandbox
+
+
+def variables(config: Any, mention: dict[str, Any]) -> dict[str, str]:
+    author = mention.get("author") or mention.get("author_handle") or ""
+    return {
+        "author": author.split(" (")[0],
+        "handle": mention.get("author_handle") or "",
+        "brand": config.brand.name,
+        "network": mention.get("source") or "",
+        "excerpt": (mention.get("text") or mention.get("title") or "")[:200],
+    }
+
+
+def suggestions(config: Any, mention: dict[str, Any]) -> dict[str, str]:
+    """Every template that fits the mention's intent, rendered in its language."""
+    lang = mention.get("language") or config.language
+    out = {}
+    for name, template in config.inbox.templates.items():
+        if template.intents and mention.get("intent") not in template.intents:
+            continue
+        try:
+            out[name] = render(config, name, mention, lang)
+        except ReplyError:
+            continue  # reported when someone picks it; not offered broken
+    return out
+
+
+def render(config: Any, name: str, mention: dict[str, Any], lang: str | None = None) -> str:
+    from jinja2 import TemplateError
+
+    template = config.inbox.templates.get(name)
+    if template is None:
+        raise ReplyError(
+            f"no reply template {name!r} (templates: {', '.join(config.inbox.templates) or 'none'})"
+        )
+    lang = lang or mention.get("language") or config.language
+    source = (template.en if lang == "en" else template.fr) or template.fr or template.en
+    try:
+        text = _env().from_string(source).render(**variables(config, mention))
+    except TemplateError as exc:
+        raise ReplyError(
+            f"template {name!r} failed to render ({type(exc).__name__}: {exc}); nothing was sent"
+        ) from None
+    if not text.strip():
+        raise ReplyError(f"template {name!r} rendered an empty reply; nothing was sent")
+    return text.strip()
+
+
+def get(mention_id: str) -> dict[str, Any]:
+    mention = store.get(f"MENTION#{mention_id}", "MENTION")
+    if mention is None:
+        raise ReplyError(f"no mention {mention_id!r} (see `portevoix inbox`)")
+    return mention
+
+
+def reply(
+    config: Any,
+    mention_id: str,
+    text: str,
+    now: datetime | None = None,
+    networks: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Send ``text`` as a reply through the mention's network, once; record the response time."""
+    from .networks import NetworkError, build
+
+    now = now or datetime.now(UTC)
+    mention = get(mention_id)
+    if mention.get("status") == "replied":
+        raise ReplyError(
+            f"already replied on {mention.get('replied_at')}: {mention.get('reply_url') or ''}".strip()
+        )
+    account = next((a for a in config.accounts if a.key == mention.get("account")), None)
+    if account is None:
+        raise ReplyError(
+            f"this mention comes from {mention.get('source')}: answer it there ({mention.get('link')})"
+        )
+    claimed = store.update(
+        mention["PK"],
+        "MENTION",
+        {"reply_claimed_at": iso(now)},
+        condition=("status", ("new", "needs_reply")),
+    )
+    if not claimed:
+        raise ReplyError(f"mention {mention_id} is {get(mention_id).get('status')}: not replied")
+    net = (networks or {}).get(account.key) or build(account, config)
+    try:
+        published = net.reply(mention["ref"], text, key=f"reply:{mention_id}")
+    except NetworkError as exc:
+        store.update(
+            mention["PK"], "MENTION", {"reply_claimed_at": None, "reply_error": str(exc)[:500]}
+        )
+        raise ReplyError(f"the reply was not sent: {exc}") from None
+    received = parse_iso(mention.get("received_at")) or now
+    values = {
+        "status": "replied",
+        "GSI1PK": "INBOX#replied",
+        "replied_at": iso(now),
+        "reply_text": text[:2000],
+        "reply_url": published.url,
+        "reply_ref": published.ref,
+        "response_seconds": int(max(0, (now - received).total_seconds())),
+    }
+    store.update(mention["PK"], "MENTION", values)
+    return {**mention, **values}
+
+
+def set_status(mention_id: str, status: str) -> dict[str, Any]:
+    """Mark handled (``replied`` elsewhere) or ``ignored``."""
+    mention = get(mention_id)
+    store.update(
+        mention["PK"],
+        "MENTION",
+        {"status": status, "GSI1PK": f"INBOX#{status}", "handled_at": iso(datetime.now(UTC))},
+    )
+    return get(mention_id)
