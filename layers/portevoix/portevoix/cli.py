@@ -173,6 +173,20 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_freeze(args: argparse.Namespace) -> int:
+    from . import crisis
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        state = crisis.freeze(args.state == "on", by=os.environ.get("USER", "cli"))
+    print(
+        "Scheduled posts are frozen: none goes out until `portevoix freeze off`."
+        if state["frozen"]
+        else "Publishing resumed: scheduled posts go out at their time."
+    )
+    return EXIT_OK
+
+
 def _home(args: argparse.Namespace) -> Path:
     from .localmode import default_home
 
@@ -518,6 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     which = reply.add_mutually_exclusive_group(required=True)
     which.add_argument("--template", help="a reply template of the configuration")
     which.add_argument("--text", help="the reply itself")
+
+    freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
+    freeze.add_argument("state", choices=["on", "off"])
 
     local = sub.add_parser("local", help="the local stack")
     local_actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")

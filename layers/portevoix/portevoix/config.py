@@ -474,6 +474,10 @@ class Config(_Model):
         """A short hash of the configuration, to cache what is derived from it."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
+    def account(self, key: str | None) -> Any:
+        """The configured account with this id, or None."""
+        return next((a for a in self.accounts if a.key == key), None)
+
     def recipients(self) -> dict[str, list[str]]:
         """Digest recipients grouped by the language they read."""
         groups: dict[str, list[str]] = {}

@@ -242,6 +242,15 @@ MESSAGES.update(
             "fr": "Mentions, commentaires et emails arrivés depuis le dernier envoi :",
             "en": "Mentions, comments and emails received since the last email:",
         },
+        "crisis.subject": {
+            "fr": "[{brand}] ALERTE : pic de messages négatifs ({count} en une heure)",
+            "en": "[{brand}] ALERT: surge of negative messages ({count} in an hour)",
+        },
+        "crisis.title": {"fr": "Pic de messages négatifs", "en": "Surge of negative messages"},
+        "crisis.intro": {
+            "fr": "{count} messages négatifs cette heure-ci, contre {mean} en moyenne (seuil {threshold}). Pour geler les publications programmées : « portevoix freeze on » ; pour reprendre : « portevoix freeze off ». Les messages :",
+            "en": "{count} negative messages this hour, against {mean} on average (threshold {threshold}). To freeze scheduled posts: `portevoix freeze on`; to resume: `portevoix freeze off`. The messages:",
+        },
         "inbox.suggested": {"fr": "Réponse proposée", "en": "Suggested reply"},
         "inbox.intent.crisis": {"fr": "Crise possible", "en": "Possible crisis"},
         "inbox.intent.complaint": {"fr": "Réclamation", "en": "Complaint"},

@@ -125,6 +125,11 @@ def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
     filed = triage(config, mention)
+    if filed["sentiment"] == "negative" and not filed.get("own"):
+        from . import crisis
+
+        crisis.count_negative(now or datetime.now(UTC))
+        crisis.check(config, now)
     if filed["status"] == "needs_reply" and filed["urgency"] in ("immediate", "high"):
         key = "inbox.crisis" if filed["intent"] == "crisis" else "inbox.urgent"
         notify(config, [filed], key, now)

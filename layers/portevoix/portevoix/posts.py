@@ -202,7 +202,7 @@ def publish_account(
     now = datetime.now(UTC)
     pk, sk = f"POST#{post_id}", f"PUB#{account_key}"
     post = get(post_id)
-    account = next((a for a in config.accounts if a.key == account_key), None)
+    account = config.account(account_key)
     if account is None:
         raise PostError(f"account {account_key!r} is no longer in the configuration")
     claim = {

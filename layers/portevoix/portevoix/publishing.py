@@ -59,7 +59,7 @@ def check(config: Any, post_id: str) -> dict[str, Any]:
     when = parse_iso(post["scheduled_at"])
     findings = []
     for account_key in post["accounts"]:
-        account = next((a for a in config.accounts if a.key == account_key), None)
+        account = config.account(account_key)
         if account is None:
             findings.append(
                 charter.Finding(

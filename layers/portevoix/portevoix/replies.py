@@ -102,7 +102,7 @@ def reply(
         raise ReplyError(
             f"already replied on {mention.get('replied_at')}: {mention.get('reply_url') or ''}".strip()
         )
-    account = next((a for a in config.accounts if a.key == mention.get("account")), None)
+    account = config.account(mention.get("account"))
     if account is None:
         raise ReplyError(
             f"this mention comes from {mention.get('source')}: answer it there ({mention.get('link')})"

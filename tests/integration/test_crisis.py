@@ -1,0 +1,83 @@
+"""Crisis: a surge of negative mentions over the rolling baseline alerts the team once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portevoix import crisis, inbox, publishing, store
+from tests.helpers import make_config
+from tests.integration.test_digest import sent_messages
+
+NOW = datetime(2026, 11, 28, 15, 20, tzinfo=UTC)
+
+
+def week(counts_for_hour: Any) -> None:
+    """Seed the 168 hours before NOW with the given hourly counts."""
+    start = NOW.replace(minute=0) - timedelta(hours=168)
+    for i in range(168):
+        for _ in range(counts_for_hour(i)):
+            crisis.count_negative(start + timedelta(hours=i, minutes=5))
+
+
+def complaint(i: int, when: datetime) -> dict[str, Any]:
+    record = {
+        "PK": f"MENTION#mastodon#burst-{i}",
+        "SK": "MENTION",
+        "GSI1PK": "INBOX#new",
+        "GSI1SK": f"{when.strftime('%Y-%m-%dT%H:%M:%SZ')}#{i}",
+        "type": "mention",
+        "source": "mastodon",
+        "status": "new",
+        "author_handle": f"@user{i}",
+        "title": None,
+        "text": f"Batterie en panne encore une fois, très déçu, je veux un remboursement ({i})",
+        "received_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    store.batch_put([record])
+    return record
+
+
+def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any) -> None:
+    config = make_config()
+    week(lambda i: i % 3)  # 0, 1 or 2 negative mentions an hour
+    for i in range(15):
+        inbox.handle_new(
+            config, complaint(i, NOW + timedelta(seconds=i)), NOW + timedelta(seconds=i)
+        )
+    for i in range(15, 22):  # the burst goes on into the next hour
+        later = NOW + timedelta(minutes=50 + i)
+        inbox.handle_new(config, complaint(i, later), later)
+    crisis_mails = [
+        m
+        for m in sent_messages()
+        if "messages négatifs" in m["Subject"] or "negative messages" in m["Subject"]
+    ]
+    assert len(crisis_mails) == 2  # one alert, in each language of the team
+    fr = next(m for m in crisis_mails if m["To"] == "camille@brand.example")
+    body = fr.get_body(preferencelist=("plain",)).get_content()
+    assert "10 messages négatifs cette heure-ci" in body and "portevoix freeze on" in body
+    assert "je veux un remboursement" in body
+
+
+def test_a_normal_busy_day_stays_quiet(aws: Any) -> None:
+    config = make_config()
+    week(lambda i: 8 + i % 7)  # 8 to 14 an hour, every hour
+    for i in range(14):
+        inbox.handle_new(
+            config, complaint(i, NOW + timedelta(seconds=i)), NOW + timedelta(seconds=i)
+        )
+    assert crisis.check(config, NOW) is None
+    assert not [
+        m
+        for m in sent_messages()
+        if "negative messages" in m["Subject"] or "messages négatifs" in m["Subject"]
+    ]
+
+
+def test_freeze_holds_the_publish_workflow(aws: Any) -> None:
+    config = make_config()
+    crisis.freeze(True, by="camille")
+    assert publishing.check_freeze(config, "any") == {"frozen": True}
+    crisis.freeze(False)
+    assert publishing.check_freeze(config, "any") == {"frozen": False}
