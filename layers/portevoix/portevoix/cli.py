@@ -173,6 +173,24 @@ def cmd_reply(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mention(args: argparse.Namespace) -> int:
+    from . import moderation, replies
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        mention = replies.get(args.id)
+        if args.action == "hide":
+            done = moderation.hide(config, mention, mention.get("moderation_rule") or "manual")
+            print(
+                f"Archived ({done['archive_key']}) then {done['status']}"
+                + (f": {done['moderation_note']}" if done.get("moderation_note") else ".")
+            )
+        else:
+            done = replies.set_status(args.id, "replied" if args.action == "handled" else "ignored")
+            print(f"Mention {args.id}: {done['status']}.")
+    return EXIT_OK
+
+
 def cmd_freeze(args: argparse.Namespace) -> int:
     from . import crisis
 
@@ -532,6 +550,16 @@ def build_parser() -> argparse.ArgumentParser:
     which = reply.add_mutually_exclusive_group(required=True)
     which.add_argument("--template", help="a reply template of the configuration")
     which.add_argument("--text", help="the reply itself")
+
+    mention = sub.add_parser("mention", help="act on one mention of the inbox")
+    mention_actions = mention.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (
+        ("hide", "archive it, then hide it where the network allows"),
+        ("handled", "mark it handled"),
+        ("ignore", "ignore it"),
+    ):
+        p = command(mention_actions, name, text, cmd_mention)
+        p.add_argument("id", help="the mention's id (see `portevoix inbox`)")
 
     freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
     freeze.add_argument("state", choices=["on", "off"])

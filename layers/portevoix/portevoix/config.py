@@ -360,8 +360,22 @@ class ReplyTemplate(_Model):
         return self
 
 
+class Moderation(_Model):
+    """Which comments to hide. The original is always archived first; nothing is deleted."""
+
+    insults: bool = True
+    spam_links: bool = True
+    banned_words: Terms = Field(default_factory=list)
+    repeated: int = Field(
+        default=3, ge=0, le=100, description="Same text from one author this many times (0: off)."
+    )
+    auto_hide: bool = Field(default=False, description="Hide at once, or only flag for the team.")
+
+
 class Inbox(_Model):
     """How messages are sorted: the brand's own words on top of the defaults."""
+
+    moderation: Moderation = Field(default_factory=Moderation)
 
     templates: dict[str, ReplyTemplate] = Field(default_factory=dict)
     crisis_min: int = Field(

@@ -125,6 +125,15 @@ def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
     filed = triage(config, mention)
+    from . import moderation
+
+    rule = moderation.rule_for(config, filed, now)
+    if rule:
+        if config.inbox.moderation.auto_hide:
+            filed = moderation.hide(config, filed, rule, now)
+        else:
+            store.update(filed["PK"], filed["SK"], {"moderation_rule": rule})
+            filed["moderation_rule"] = rule
     if filed["sentiment"] == "negative" and not filed.get("own"):
         from . import crisis
 

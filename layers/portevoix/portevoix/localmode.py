@@ -22,6 +22,7 @@ from typing import Any
 REGION = "eu-west-3"
 TABLE = "portevoix-local"
 CONFIG_PARAMETER = "/portevoix/config"
+DATA_BUCKET = "portevoix-local-data"
 
 
 def repo_root() -> Path:
@@ -95,6 +96,10 @@ def provision(sender: str | None, config_text: str | None) -> None:
     from . import aws
 
     create_table()
+    aws.client("s3").create_bucket(
+        Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    os.environ["DATA_BUCKET"] = DATA_BUCKET
     if sender:
         aws.client("ses").verify_email_identity(EmailAddress=sender)
     if config_text is not None:
