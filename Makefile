@@ -20,6 +20,7 @@ bench: install           ## benchmarks: print numbers, compare with bench/baseli
 	$(PY) bench/veille.py
 	$(PY) bench/networks.py
 	$(PY) bench/publish.py
+	$(PY) bench/reply.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint
