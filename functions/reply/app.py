@@ -1,4 +1,4 @@
-"""Reply: new mentions from the table's stream, classified and filed; urgent ones told at once."""
+"""Reply: new mentions (table stream) classified and filed, urgent ones told at once; inbound email (S3)."""
 
 from __future__ import annotations
 
@@ -37,8 +37,26 @@ def record_handler(record: DynamoDBRecord) -> None:
     )
 
 
+def _inbound(event: dict[str, Any]) -> dict[str, Any]:
+    """An S3 event: emails SES stored under inbound/ become mentions."""
+    from urllib.parse import unquote_plus
+
+    from portevoix import inbound
+
+    created = 0
+    for record in event["Records"]:
+        key = unquote_plus(record["s3"]["object"]["key"])
+        if inbound.ingest(record["s3"]["bucket"]["name"], key):
+            created += 1
+    logger.info("inbound email", extra={"emails": len(event["Records"]), "mentions": created})
+    return {"mentions": created}
+
+
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    records = event.get("Records") or []
+    if records and records[0].get("eventSource") == "aws:s3":
+        return _inbound(event)
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -149,7 +149,8 @@ def test_functions_have_log_retention_and_failure_destinations(template: dict[st
         assert resources[group]["Type"] == "AWS::Logs::LogGroup"
         assert "RetentionInDays" in resources[group]["Properties"], name
         schedules = [e for e in props.get("Events", {}).values() if e["Type"] == "ScheduleV2"]
-        if schedules:  # invoked asynchronously: failures must land somewhere
+        if schedules or any(e["Type"] == "S3" for e in props.get("Events", {}).values()):
+            # invoked asynchronously: failures must land somewhere
             assert props["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
         for event in schedules:
             assert "DeadLetterConfig" in event["Properties"], name

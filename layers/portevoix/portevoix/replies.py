@@ -103,7 +103,7 @@ def reply(
             f"already replied on {mention.get('replied_at')}: {mention.get('reply_url') or ''}".strip()
         )
     account = config.account(mention.get("account"))
-    if account is None:
+    if account is None and mention.get("source") != "email":
         raise ReplyError(
             f"this mention comes from {mention.get('source')}: answer it there ({mention.get('link')})"
         )
@@ -115,10 +115,17 @@ def reply(
     )
     if not claimed:
         raise ReplyError(f"mention {mention_id} is {get(mention_id).get('status')}: not replied")
-    net = (networks or {}).get(account.key) or build(account, config)
     try:
-        published = net.reply(mention["ref"], text, key=f"reply:{mention_id}")
-    except NetworkError as exc:
+        if account is None:  # an email: answered by email, in its thread
+            from . import inbound
+            from .networks import Published
+
+            sent = inbound.reply(config, mention, text)
+            published = Published(sent["ref"] or "", None, "email")
+        else:
+            net = (networks or {}).get(account.key) or build(account, config)
+            published = net.reply(mention["ref"], text, key=f"reply:{mention_id}")
+    except (NetworkError, PortevoixError) as exc:
         store.update(
             mention["PK"], "MENTION", {"reply_claimed_at": None, "reply_error": str(exc)[:500]}
         )
