@@ -45,13 +45,17 @@ def pds() -> Iterator[str]:
         if os.environ.get("PORTEVOIX_REQUIRE_PDS"):
             pytest.fail(missing)
         pytest.skip(missing)
-    port = _free_port()
-    state = tempfile.mkdtemp(prefix="pds-")
-    result = subprocess.run(
-        [str(START), str(port), state], capture_output=True, text=True, timeout=600
-    )
-    if result.returncode != 0:
-        pytest.fail(f"the PDS did not start: {result.stderr[-2000:]}")
+    for attempt in (1, 2):  # a slow first start or a port taken meanwhile: try once more
+        port = _free_port()
+        state = tempfile.mkdtemp(prefix="pds-")
+        result = subprocess.run(
+            [str(START), str(port), state], capture_output=True, text=True, timeout=600
+        )
+        if result.returncode == 0:
+            break
+        shutil.rmtree(state, ignore_errors=True)
+        if attempt == 2:
+            pytest.fail(f"the PDS did not start: {result.stderr[-2000:]}")
     pid = int(result.stdout.strip().splitlines()[-1])
     try:
         yield f"http://127.0.0.1:{port}"
