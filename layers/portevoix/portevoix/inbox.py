@@ -93,18 +93,29 @@ def notify(
     if not claimed:
         return []
     try:
+        import os
+
+        from . import actions
+        from .i18n import t
+        from .replies import suggestions
+
+        base = os.environ.get("APPROVAL_BASE_URL", "http://127.0.0.1:8787").rstrip("/")
         lines = []
         for m in claimed:
             line = _line(m)
+            link = actions.create_link(m, now)
+            offered = suggestions(config, m)
+            text = {}
+            for lang in ("fr", "en"):
+                extra = "".join(
+                    f"\n{t(lang, 'inbox.suggested')} « {n} » : {body}"
+                    for n, body in offered.items()
+                )
+                text[lang] = (
+                    f"{line['label_i18n'][lang]}\n{line['text']}{extra}\n{t(lang, 'inbox.open')} : {base}/m/{link}"
+                )
             lines.append(
-                {
-                    **line,
-                    "text": {
-                        "fr": f"{line['label_i18n']['fr']}\n{line['text']}",
-                        "en": f"{line['label_i18n']['en']}\n{line['text']}",
-                    },
-                    "label": m.get("feed_name") or m.get("source") or "",
-                }
+                {**line, "text": text, "label": m.get("feed_name") or m.get("source") or ""}
             )
         notices.send(
             config,

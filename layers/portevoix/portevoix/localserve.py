@@ -190,7 +190,7 @@ class LocalServer:
                 path = parts.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(min(length, 64 * 1024)) if length else b""
-                if path.startswith("/a/"):
+                if path.startswith(("/a/", "/m/")):
                     from functions.approval.app import lambda_handler
 
                     event = http_event(self.command, path, parts.query, dict(self.headers), body)

@@ -1,0 +1,111 @@
+"""Actions on a mention behind a link: edit and send the reply, mark handled, ignore, hide.
+
+Same mechanism as approval links: an opaque id in the URL, the rest in the
+table; GET shows, POST acts with the page's form token; once the mention is
+handled, later clicks say who handled it and when.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets as _random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from . import store
+from .timeutil import iso, parse_iso
+
+LINK_DAYS = 14
+DONE = ("replied", "ignored", "hidden", "needs_action")
+
+
+def create_link(mention: dict[str, Any], now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    link_id = _random.token_urlsafe(24)
+    store.batch_put(
+        [
+            {
+                "PK": f"LINK#{link_id}",
+                "SK": "LINK",
+                "kind": "mention",
+                "mention_pk": mention["PK"],
+                "form_token": _random.token_urlsafe(24),
+                "expires": iso(now + timedelta(days=LINK_DAYS)),
+                "expires_at": int((now + timedelta(days=LINK_DAYS + 30)).timestamp()),
+            }
+        ]
+    )
+    return link_id
+
+
+def page(
+    config: Any, link_id: str, method: str, form: dict[str, str], lang: str
+) -> tuple[int, str]:
+    from . import moderation, replies
+    from .i18n import t
+    from .mail import templates
+
+    now = datetime.now(UTC)
+    link = store.get(f"LINK#{link_id}", "LINK") if link_id and len(link_id) <= 64 else None
+    mention = (
+        store.get(link["mention_pk"], "MENTION") if link and link.get("kind") == "mention" else None
+    )
+    status, message = 200, None
+    if mention is None:
+        status, message = 404, t(lang, "page.invalid")
+    elif (parse_iso(link.get("expires")) or now) <= now:
+        status, message = 410, t(lang, "page.expired")
+    elif method == "POST":
+        action = form.get("action")
+        if not hmac.compare_digest(str(form.get("form_token", "")), str(link["form_token"])):
+            status, message = 403, t(lang, "page.forged")
+        elif mention.get("status") in DONE:
+            status = 409
+        elif action == "send":
+            try:
+                mention = replies.reply(config, mention["PK"][8:], (form.get("text") or "").strip())
+                message = t(lang, "action.sent")
+            except replies.ReplyError as exc:
+                status, message = 400, str(exc)
+        elif action in ("handled", "ignore"):
+            mention = replies.set_status(
+                mention["PK"][8:], "replied" if action == "handled" else "ignored"
+            )
+            message = t(lang, "action.done")
+        elif action == "hide":
+            mention = moderation.hide(config, mention, mention.get("moderation_rule") or "manual")
+            message = (
+                t(lang, "action.hidden")
+                if mention["status"] == "hidden"
+                else mention.get("moderation_note")
+            )
+        else:
+            status, message = 400, t(lang, "page.forged")
+    if mention is not None and mention.get("status") in DONE and message is None:
+        when = parse_iso(
+            mention.get("replied_at") or mention.get("handled_at") or mention.get("archived_at")
+        )
+        message = t(
+            lang,
+            "action.already",
+            status=t(lang, f"action.status.{mention['status']}"),
+            when=when.astimezone(config.tz).strftime("%d/%m/%Y %H:%M") if when else "?",
+        )
+    suggestions = replies.suggestions(config, mention) if mention else {}
+    html = (
+        templates()
+        .get_template("action_page.html")
+        .render(
+            lang=lang,
+            brand=config.brand.name,
+            message=message,
+            mention=mention,
+            suggestion=next(iter(suggestions.values()), ""),
+            suggestions=suggestions,
+            open=mention is not None
+            and mention.get("status") not in DONE
+            and status not in (404, 410),
+            form_token=link["form_token"] if link else "",
+        )
+    )
+    return status, html
