@@ -20,50 +20,38 @@ HEADERS = {
 }
 
 
-def _answer(link_id: str, method: str, form: dict[str, str]) -> Response:
-    from portevoix import approval, runtime
-
-    config = runtime.config()
-    lang = approval.pick_language(app.current_event.headers.get("accept-language"), config.language)
-    status, html = approval.page(config, link_id, method, form, lang)
-    return Response(
-        status_code=status, content_type="text/html; charset=utf-8", body=html, headers=HEADERS
-    )
-
-
-@app.get("/a/<link_id>")
-def show(link_id: str) -> Response:
-    return _answer(link_id, "GET", {})
-
-
-@app.post("/a/<link_id>")
-def decide(link_id: str) -> Response:
-    body = app.current_event.decoded_body or ""
-    form = {k: v[-1] for k, v in parse_qs(body, max_num_fields=10).items()}
-    return _answer(link_id, "POST", form)
-
-
-def _mention_page(link_id: str, method: str, form: dict[str, str]) -> Response:
+def _page(kind: str, link_id: str, method: str) -> Response:
+    """Render an approval page (``a``) or a mention page (``m``); POSTs carry the form."""
     from portevoix import actions, approval, runtime
 
+    form = {}
+    if method == "POST":
+        body = app.current_event.decoded_body or ""
+        form = {k: v[-1] for k, v in parse_qs(body, max_num_fields=10).items()}
     config = runtime.config()
     lang = approval.pick_language(app.current_event.headers.get("accept-language"), config.language)
-    status, html = actions.page(config, link_id, method, form, lang)
+    render = approval.page if kind == "a" else actions.page
+    status, html = render(config, link_id, method, form, lang)
     return Response(
         status_code=status, content_type="text/html; charset=utf-8", body=html, headers=HEADERS
     )
 
 
-@app.get("/m/<link_id>")
-def show_mention(link_id: str) -> Response:
-    return _mention_page(link_id, "GET", {})
+@app.get("/<kind>/<link_id>")
+def show(kind: str, link_id: str) -> Response:
+    return (
+        _page(kind, link_id, "GET")
+        if kind in ("a", "m")
+        else Response(404, "text/plain", "not found")
+    )
 
 
-@app.post("/m/<link_id>")
-def act_on_mention(link_id: str) -> Response:
-    body = app.current_event.decoded_body or ""
-    return _mention_page(
-        link_id, "POST", {k: v[-1] for k, v in parse_qs(body, max_num_fields=10).items()}
+@app.post("/<kind>/<link_id>")
+def act(kind: str, link_id: str) -> Response:
+    return (
+        _page(kind, link_id, "POST")
+        if kind in ("a", "m")
+        else Response(404, "text/plain", "not found")
     )
 
 

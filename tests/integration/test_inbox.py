@@ -114,3 +114,38 @@ def test_the_batched_inbox_email_lists_what_needs_a_reply_once(seeded: Any) -> N
     batch = [m for m in sent_messages() if "Boîte de réception" in m["Subject"]]
     assert "1 message(s)" in batch[0]["Subject"] and "Question" in parts(batch[0])[0]
     assert inbox.send_batch(config, NOW) == []
+
+
+def test_comprehend_when_the_configuration_asks_for_it(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = {
+        "PK": "MENTION#x#1",
+        "SK": "MENTION",
+        "GSI1PK": "INBOX#new",
+        "GSI1SK": "a",
+        "source": "x",
+        "status": "new",
+        "text": "Très déçu, toujours pas remboursé",
+        "received_at": "2026-11-28T10:00:00Z",
+    }
+    store.batch_put([record])
+    rules = make_config()
+    assert inbox.triage(rules, dict(record))["sentiment"] == "negative"
+    with_comprehend = make_config(inbox={"comprehend": {"enabled": True, "region": "eu-west-1"}})
+    assert (
+        inbox.triage(with_comprehend, dict(record))["sentiment"] == "neutral"
+    )  # moto's Comprehend answer
+    import boto3
+    from botocore.exceptions import ClientError
+
+    class Throttled:
+        def detect_sentiment(self, **_: Any) -> Any:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "DetectSentiment"
+            )
+
+    monkeypatch.setattr(boto3, "client", lambda *a, **k: Throttled())
+    assert (
+        inbox.triage(with_comprehend, dict(record))["sentiment"] == "negative"
+    )  # no answer: rules

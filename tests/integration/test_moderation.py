@@ -100,6 +100,10 @@ def test_where_the_network_cannot_hide_the_team_is_asked(aws: Any, graph: FakeGr
     )
     assert filed["status"] == "needs_action" and "does not let us hide" in filed["moderation_note"]
     assert len(archived(aws)) == 1
+    from tests.integration.test_digest import sent_messages
+
+    asked = [m for m in sent_messages() if "urgent" in m["Subject"] or "Urgent" in m["Subject"]]
+    assert asked, "the team must be told to act on it"
 
 
 def test_repeated_messages_and_banned_words(aws: Any, graph: FakeGraph) -> None:

@@ -543,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
     inbox.add_argument(
         "--status",
         default="needs_reply",
-        choices=["needs_reply", "new", "replied", "ignored", "hidden"],
+        choices=["needs_reply", "needs_action", "new", "replied", "ignored", "hidden"],
     )
     reply = command(sub, "reply", "answer a mention through its network", cmd_reply)
     reply.add_argument("id", help="the mention's id (see `portevoix inbox`)")

@@ -372,8 +372,19 @@ class Moderation(_Model):
     auto_hide: bool = Field(default=False, description="Hide at once, or only flag for the team.")
 
 
+class Comprehend(_Model):
+    """Amazon Comprehend for sentiment, instead of the word lists (costs per message)."""
+
+    enabled: bool = False
+    region: str = Field(
+        default="eu-west-1", description="Comprehend is not offered in every region."
+    )
+
+
 class Inbox(_Model):
     """How messages are sorted: the brand's own words on top of the defaults."""
+
+    comprehend: Comprehend = Field(default_factory=Comprehend)
 
     moderation: Moderation = Field(default_factory=Moderation)
 

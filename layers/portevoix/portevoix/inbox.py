@@ -27,6 +27,10 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
     result = classifier.classify(
         text, author=mention.get("author_handle") or mention.get("author") or ""
     )
+    if config.inbox.comprehend.enabled and text.strip():
+        result.sentiment, result.score = _comprehend(
+            config, text, result.language, result.sentiment, result.score
+        )
     status = "ignored" if result.intent == "spam" or result.own else "needs_reply"
     values = {
         "intent": result.intent,
@@ -40,6 +44,27 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
     }
     store.update(mention["PK"], mention["SK"], values)
     return {**mention, **values}
+
+
+def _comprehend(
+    config: Any, text: str, lang: str, sentiment: str, score: float
+) -> tuple[str, float]:
+    """Amazon Comprehend's sentiment; the rules' answer when it cannot be had."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = boto3.client("comprehend", region_name=config.inbox.comprehend.region)
+        resp = client.detect_sentiment(
+            Text=text.encode("utf-8")[:4900].decode("utf-8", "ignore"), LanguageCode=lang
+        )
+    except (BotoCoreError, ClientError):
+        return sentiment, score
+    scores = resp.get("SentimentScore") or {}
+    mapped = {"POSITIVE": "positive", "NEGATIVE": "negative"}.get(
+        resp.get("Sentiment", ""), "neutral"
+    )
+    return mapped, round(float(scores.get("Positive", 0)) - float(scores.get("Negative", 0)), 2)
 
 
 def _claim(mention: dict[str, Any], now: datetime) -> bool:
@@ -150,7 +175,10 @@ def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None
 
         crisis.count_negative(now or datetime.now(UTC))
         crisis.check(config, now)
-    if filed["status"] == "needs_reply" and filed["urgency"] in ("immediate", "high"):
+    if filed["status"] in ("needs_reply", "needs_action") and filed["urgency"] in (
+        "immediate",
+        "high",
+    ):
         key = "inbox.crisis" if filed["intent"] == "crisis" else "inbox.urgent"
         notify(config, [filed], key, now)
     return filed
