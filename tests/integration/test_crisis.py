@@ -38,8 +38,19 @@ def complaint(i: int, when: datetime) -> dict[str, Any]:
     return record
 
 
-def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any) -> None:
+def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any) -> None:
+    import yaml
+
     config = make_config()
+    monkeypatch.setenv(
+        "CONFIG_PARAMETER", "/portevoix/config"
+    )  # the link's page runs the real function
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config",
+        Value=yaml.safe_dump(config.model_dump(mode="json")),
+        Type="String",
+        Tier="Advanced",
+    )
     week(lambda i: i % 3)  # 0, 1 or 2 negative mentions an hour
     for i in range(15):
         inbox.handle_new(
@@ -58,6 +69,21 @@ def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any) -> None:
     body = fr.get_body(preferencelist=("plain",)).get_content()
     assert "10 messages négatifs cette heure-ci" in body and "portevoix freeze on" in body
     assert "je veux un remboursement" in body
+    # The alert's link freezes scheduled posts, and lifts the freeze.
+    import re
+
+    from tests.integration.test_actions import page
+
+    link = re.search(r"/m/([\w-]+)", body).group(1)
+    shown = page("GET", link)
+    assert "Les publications partent à leur heure" in shown["text"]
+    token = re.search(r'name="form_token" value="([^"]+)"', shown["body"]).group(1)
+    frozen = page("POST", link, {"form_token": token, "action": "freeze"})
+    assert "Les publications sont gelées" in frozen["text"]
+    assert store.get("FREEZE", "STATE")["frozen"] is True
+    assert page("POST", link, {"form_token": "guess", "action": "lift"})["statusCode"] == 403
+    page("POST", link, {"form_token": token, "action": "lift"})
+    assert store.get("FREEZE", "STATE")["frozen"] is False
 
 
 def test_a_normal_busy_day_stays_quiet(aws: Any) -> None:

@@ -183,3 +183,13 @@ def test_digest_window_is_shown_in_the_brand_time_zone(aws: Any) -> None:
     rendered = digest.render(make_config(), digest.build(make_config(), end, "en"))
     assert "30 Jun 2026, 08:00 and 1 Jul 2026, 08:00 (Europe/Paris)" in rendered.text
     assert rss  # helper kept importable for other modules
+
+
+def test_mentions_stay_in_the_digest_after_the_inbox_filed_them(seeded: Any) -> None:
+    from portevoix import inbox, store
+
+    for m in store.query_gsi1("INBOX#new"):
+        inbox.triage(seeded, m)
+    assert store.query_gsi1("INBOX#new") == []
+    sent = digest.send(seeded, NOW + timedelta(minutes=5))
+    assert "3 mention(s)" in sent[0]["subject"]  # the spam-free mentions of the day

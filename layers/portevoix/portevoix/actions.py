@@ -19,7 +19,7 @@ LINK_DAYS = 14
 DONE = ("replied", "ignored", "hidden", "needs_action")
 
 
-def create_link(mention: dict[str, Any], now: datetime | None = None) -> str:
+def _new_link(kind: str, now: datetime | None = None, **fields: Any) -> str:
     now = now or datetime.now(UTC)
     link_id = _random.token_urlsafe(24)
     store.batch_put(
@@ -27,15 +27,56 @@ def create_link(mention: dict[str, Any], now: datetime | None = None) -> str:
             {
                 "PK": f"LINK#{link_id}",
                 "SK": "LINK",
-                "kind": "mention",
-                "mention_pk": mention["PK"],
+                "kind": kind,
                 "form_token": _random.token_urlsafe(24),
                 "expires": iso(now + timedelta(days=LINK_DAYS)),
                 "expires_at": int((now + timedelta(days=LINK_DAYS + 30)).timestamp()),
+                **fields,
             }
         ]
     )
     return link_id
+
+
+def create_link(mention: dict[str, Any], now: datetime | None = None) -> str:
+    """A link to the page that answers, handles, ignores or hides this mention."""
+    return _new_link("mention", now, mention_pk=mention["PK"])
+
+
+def create_freeze_link(now: datetime | None = None) -> str:
+    """A link to a page that freezes scheduled posts, or lifts the freeze."""
+    return _new_link("freeze", now)
+
+
+def freeze_page(
+    config: Any, link: dict[str, Any], method: str, form: dict[str, str], lang: str
+) -> tuple[int, str]:
+    from . import crisis
+    from .i18n import t
+    from .mail import templates
+
+    status, message = 200, None
+    if method == "POST":
+        if not hmac.compare_digest(str(form.get("form_token", "")), str(link["form_token"])):
+            status, message = 403, t(lang, "page.forged")
+        elif form.get("action") in ("freeze", "lift"):
+            crisis.freeze(form["action"] == "freeze", by="link")
+        else:
+            status, message = 400, t(lang, "page.forged")
+    frozen = bool((store.get("FREEZE", "STATE") or {}).get("frozen"))
+    message = message or t(lang, "freeze.on" if frozen else "freeze.off")
+    html = (
+        templates()
+        .get_template("freeze_page.html")
+        .render(
+            lang=lang,
+            brand=config.brand.name,
+            message=message,
+            frozen=frozen,
+            form_token=link["form_token"],
+        )
+    )
+    return status, html
 
 
 def page(
@@ -47,6 +88,8 @@ def page(
 
     now = datetime.now(UTC)
     link = store.get(f"LINK#{link_id}", "LINK") if link_id and len(link_id) <= 64 else None
+    if link and link.get("kind") == "freeze" and (parse_iso(link.get("expires")) or now) > now:
+        return freeze_page(config, link, method, form, lang)
     mention = (
         store.get(link["mention_pk"], "MENTION") if link and link.get("kind") == "mention" else None
     )

@@ -488,12 +488,13 @@ def _demo_publish(config: Any, say: Any) -> None:
     net = build(account, config)
     inbox = store.query_gsi1("INBOX#needs_reply") + store.query_gsi1("INBOX#new")
     mention = next(m for m in inbox if m.get("source") == "mastodon")
-    reply = net.reply(
-        mention["ref"],
-        "Bonjour ! Écrivez-nous en privé avec votre numéro de série, on s'en occupe.",
-        key=f"demo-reply:{mention['source_id']}",
+    from . import replies
+
+    body = replies.render(config, "sav", mention)
+    reply = replies.reply(config, mention["PK"][8:], body)
+    say(
+        f'   replied to {mention["author_handle"]} with the "sav" template, {reply["response_seconds"]} s after it arrived: {reply["reply_url"]}'
     )
-    say(f"   replied to {mention['author_handle']}: {reply.url}")
     post = publish_once(
         net,
         Variant(text="Cyclia Urban 3 : les précommandes ouvrent lundi 🚲", language="fr"),

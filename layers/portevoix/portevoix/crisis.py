@@ -104,11 +104,17 @@ def _alert(config: Any, hour: datetime, count: int, mean: float, threshold: floa
         }
         for m in causes
     ]
+    import os
+
+    from . import actions
+
+    base = os.environ.get("APPROVAL_BASE_URL", "http://127.0.0.1:8787").rstrip("/")
     notices.send(
         config,
         [m.email for m in config.team],
         "crisis",
         lines,
+        button=f"{base}/m/{actions.create_freeze_link()}",
         values={"count": count, "mean": f"{mean:.1f}", "threshold": f"{threshold:.0f}"},
     )
 

@@ -59,7 +59,13 @@ def collect(config: Config, end: datetime, hours: int = 24) -> tuple[list[dict],
         return not published or published >= horizon
 
     fresh = [i for i in items if is_news(i)]
-    mentions = [m for m in store.query_gsi1("INBOX#new", lo, hi) if is_news(m)]
+    # Every mention of the window, whatever the inbox did with it, but spam and hidden ones.
+    mentions = [
+        m
+        for status in ("new", "needs_reply", "needs_action", "replied")
+        for m in store.query_gsi1(f"INBOX#{status}", lo, hi)
+        if is_news(m)
+    ]
     return fresh, mentions
 
 

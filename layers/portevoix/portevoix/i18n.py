@@ -251,6 +251,21 @@ MESSAGES.update(
             "fr": "{count} messages négatifs cette heure-ci, contre {mean} en moyenne (seuil {threshold}). Pour geler les publications programmées : « portevoix freeze on » ; pour reprendre : « portevoix freeze off ». Les messages :",
             "en": "{count} negative messages this hour, against {mean} on average (threshold {threshold}). To freeze scheduled posts: `portevoix freeze on`; to resume: `portevoix freeze off`. The messages:",
         },
+        "freeze.title": {"fr": "Publications programmées", "en": "Scheduled posts"},
+        "freeze.on": {
+            "fr": "Les publications sont gelées : rien ne part tant que le gel n'est pas levé.",
+            "en": "Publishing is frozen: nothing goes out until the freeze is lifted.",
+        },
+        "freeze.off": {
+            "fr": "Les publications partent à leur heure.",
+            "en": "Posts go out at their time.",
+        },
+        "freeze.freeze": {"fr": "Geler les publications", "en": "Freeze publishing"},
+        "freeze.lift": {"fr": "Lever le gel", "en": "Lift the freeze"},
+        "crisis.button": {
+            "fr": "Geler ou reprendre les publications",
+            "en": "Freeze or resume publishing",
+        },
         "action.title": {"fr": "Répondre à un message", "en": "Answer a message"},
         "action.reply": {"fr": "Votre réponse (modifiable)", "en": "Your reply (edit as you like)"},
         "action.send": {"fr": "Envoyer", "en": "Send"},

@@ -203,4 +203,15 @@ fetch:
   allow_private_networks: true   # the demo's feeds are served on 127.0.0.1
 digest:
   hour: 8
+inbox:
+  vip: ["@journaliste-velo"]
+  templates:
+    sav:
+      intents: [complaint, question, other]
+      fr: "Bonjour {{{{ author }}}}, merci de votre message ! Écrivez-nous en privé avec votre numéro de série, on s'en occupe."
+      en: "Hi {{{{ author }}}}, thanks for your message! Please DM us your serial number and we'll sort it out."
+    merci:
+      intents: [praise]
+      fr: "Merci {{{{ author }}}}, ravis que le vélo vous plaise !"
+      en: "Thank you {{{{ author }}}}, glad you like the bike!"
 {accounts}"""
