@@ -116,6 +116,10 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     names = sorted(p.name for p in outbox.iterdir())
     assert len([n for n in names if "-digest-" in n and n.endswith(".html")]) == 2  # fr and en
     assert any("-post-approval" in n for n in names) and any("-post-published" in n for n in names)
+    assert (
+        any("-inbox-batch" in n for n in names)
+        and "The grouped inbox email lists 4 message(s)" in result.stdout
+    )
 
 
 def test_accounts_check(tmp_path: Path, api: str) -> None:

@@ -373,6 +373,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _print_poll(first)
             stack.deliver_stream()
             _print_inbox(say)
+            from . import inbox as inbox_mod
+
+            notified = inbox_mod.send_batch(config)
+            say(
+                f"   The grouped inbox email lists {len(notified)} message(s) with suggested replies and"
+            )
+            say("   a link each to answer, mark handled, ignore or hide (see the outbox).")
             say("\n2. Second poll: the servers answer 304 Not Modified, nothing is stored twice:")
             second = stack.invoke(lambda_handler, schedule_event("veille"), "portevoix-veille")
             _print_poll(second)

@@ -7,6 +7,7 @@ says ``{{ config }}`` is text, never template source.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +75,7 @@ def render(config: Any, name: str, mention: dict[str, Any], lang: str | None = N
         raise ReplyError(
             f"template {name!r} failed to render ({type(exc).__name__}: {exc}); nothing was sent"
         ) from None
+    text = re.sub(r"[ \t]+([,.!?;:])", r"\1", text)  # "Bonjour , merci" when the author is unknown
     if not text.strip():
         raise ReplyError(f"template {name!r} rendered an empty reply; nothing was sent")
     return text.strip()
