@@ -7,12 +7,12 @@ handled, later clicks say who handled it and when.
 
 from __future__ import annotations
 
-import hmac
 import secrets as _random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import store
+from .approval import token_ok
 from .timeutil import iso, parse_iso
 
 LINK_DAYS = 14
@@ -57,7 +57,7 @@ def freeze_page(
 
     status, message = 200, None
     if method == "POST":
-        if not hmac.compare_digest(str(form.get("form_token", "")), str(link["form_token"])):
+        if not token_ok(link, form.get("form_token")):
             status, message = 403, t(lang, "page.forged")
         elif form.get("action") in ("freeze", "lift"):
             crisis.freeze(form["action"] == "freeze", by="link")
@@ -100,7 +100,7 @@ def page(
         status, message = 410, t(lang, "page.expired")
     elif method == "POST":
         action = form.get("action")
-        if not hmac.compare_digest(str(form.get("form_token", "")), str(link["form_token"])):
+        if not token_ok(link, form.get("form_token")):
             status, message = 403, t(lang, "page.forged")
         elif mention.get("status") in DONE:
             status = 409

@@ -27,6 +27,11 @@ class Outcome:
     status: int = 200
 
 
+def token_ok(link: dict[str, Any], submitted: Any) -> bool:
+    """Whether a POSTed form token is the link's own (constant-time comparison)."""
+    return hmac.compare_digest(str(submitted or ""), str(link.get("form_token", "")))
+
+
 def create_link(post_id: str, email: str, expires: datetime) -> str:
     link_id = _random.token_urlsafe(24)
     store.batch_put(
@@ -78,7 +83,7 @@ def decide(
     if current.kind != "open":
         return current
     link, post = current.link, current.post
-    if not hmac.compare_digest(str(form_token or ""), str(link["form_token"])):
+    if not token_ok(link, form_token):
         return Outcome("forged", post, link, status=403)
     comment = (comment or "").strip()[:2000]
     claimed = store.update(

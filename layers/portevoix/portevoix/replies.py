@@ -75,7 +75,9 @@ def render(config: Any, name: str, mention: dict[str, Any], lang: str | None = N
         raise ReplyError(
             f"template {name!r} failed to render ({type(exc).__name__}: {exc}); nothing was sent"
         ) from None
-    text = re.sub(r"[ \t]+([,.])", r"\1", text)  # "Bonjour , merci" when the author is unknown (French keeps " !")
+    text = re.sub(
+        r"[ \t]+([,.])", r"\1", text
+    )  # "Bonjour , merci" when the author is unknown (French keeps " !")
     if not text.strip():
         raise ReplyError(f"template {name!r} rendered an empty reply; nothing was sent")
     return text.strip()
