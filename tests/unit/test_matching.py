@@ -59,10 +59,10 @@ def test_whole_words_and_exclusions(matcher: Matcher, text: str) -> None:
 
 def test_everything_at_once(matcher: Matcher) -> None:
     m = matcher.match("Hootsuite et L’Oréal parlent d’IA", "Et Porte-voix ? RGPD oblige.")
-    assert m.brand and m.brand_terms == ["porte-voix"]
+    assert m.brand and m.brand_terms == ["Porte-voix"]  # shown as configured, not folded
     assert sorted(m.competitors) == ["Hootsuite", "L'Oréal"]
     assert sorted(m.topics) == ["ia", "regl"]
-    assert m.keywords == ["ia", "rgpd"]
+    assert m.keywords == ["IA", "RGPD"]
 
 
 def test_exclusion_does_not_hide_a_real_mention(matcher: Matcher) -> None:

@@ -24,6 +24,10 @@ def fold(text: str) -> str:
     return stripped.casefold()
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\-_.'·#@]+", "", fold(text))
+
+
 def _term_pattern(term: str) -> str | None:
     folded = fold(term).strip()
     if not folded:
@@ -67,6 +71,11 @@ class Matcher:
         competitors: dict[str, list[str]],
         exclude: list[str] | None = None,
     ):
+        # Matches are found on folded text; people read the terms as configured.
+        self._display: dict[str, str] = {}
+        for terms in (brand_terms, *topics.values(), *competitors.values()):
+            for t in terms:
+                self._display.setdefault(_squash(t), t.strip())  # the first spelling wins
         self._brand = _compile(brand_terms)
         self._exclude = _compile(exclude or [])
         self._topics = {name: p for name, terms in topics.items() if (p := _compile(terms))}
@@ -95,7 +104,8 @@ class Matcher:
         for name, pattern in self._competitors.items():
             if pattern.search(folded):
                 result.competitors.append(name)
-        result.keywords = sorted(keywords)
+        result.keywords = sorted({self._display.get(_squash(k), k) for k in keywords})
+        result.brand_terms = sorted({self._display.get(_squash(k), k) for k in result.brand_terms})
         return result
 
 
