@@ -16,6 +16,7 @@ from portevoix.logs import install as redact_secrets
 
 logger = redact_secrets(Logger(service="reply"))
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+_urgent: list[dict[str, Any]] = []  # urgent mentions of the batch being processed
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -30,7 +31,9 @@ def record_handler(record: DynamoDBRecord) -> None:
         or image.get("SK") != "MENTION"
     ):
         return  # updates and other entities are not new mentions
-    filed = inbox.handle_new(runtime.config(), dict(image))
+    filed = inbox.handle_new(runtime.config(), dict(image), alert=False)
+    if inbox.is_urgent(filed):
+        _urgent.append(filed)
     logger.info(
         "mention filed",
         extra={"mention": filed["PK"], "intent": filed["intent"], "urgency": filed["urgency"]},
@@ -57,6 +60,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
     if records and records[0].get("eventSource") == "aws:s3":
         return _inbound(event)
-    return process_partial_response(
+    from portevoix import inbox, runtime
+
+    _urgent.clear()
+    result = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    if _urgent:
+        # One email per kind for the whole batch; if it fails, the claims are
+        # released and the hourly inbox email carries them: nothing is lost.
+        try:
+            inbox.notify_urgent(runtime.config(), list(_urgent))
+        except Exception:  # noqa: BLE001 - reported, and left to the grouped email
+            logger.exception("urgent alert not sent; the next inbox email will carry it")
+    return result

@@ -149,3 +149,40 @@ def test_comprehend_when_the_configuration_asks_for_it(
     assert (
         inbox.triage(with_comprehend, dict(record))["sentiment"] == "negative"
     )  # no answer: rules
+
+
+def test_urgent_messages_of_one_batch_share_one_email(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+
+    config = make_config(team=[{"email": "cm@brand.example", "language": "fr"}])
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config",
+        Value=yaml.safe_dump(config.model_dump(mode="json")),
+        Type="String",
+        Tier="Advanced",
+    )
+    pump = StreamPump("portevoix-test")
+    store.batch_put(
+        [
+            {
+                "PK": f"MENTION#x#{i}",
+                "SK": "MENTION",
+                "GSI1PK": "INBOX#new",
+                "GSI1SK": f"2026-11-28T10:00:0{i}Z#{i}",
+                "source": "x",
+                "status": "new",
+                "author_handle": f"@client{i}",
+                "text": f"Votre SAV ne répond jamais, très déçu, toujours pas remboursé ({i})",
+                "received_at": "2026-11-28T10:00:00Z",
+            }
+            for i in range(3)
+        ]
+    )
+    pump.pump(reply)
+    urgent = [m for m in sent_messages() if "urgent" in m["Subject"].lower()]
+    assert len(urgent) == 1
+    body = parts(urgent[0])[0]
+    assert all(f"({i})" in body for i in range(3))
+    assert inbox.send_batch(config) == []  # already told: not repeated in the grouped email

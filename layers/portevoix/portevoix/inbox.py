@@ -156,8 +156,27 @@ def notify(
     return [m["PK"] for m in claimed]
 
 
-def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """What the stream consumer does with one new mention."""
+def is_urgent(filed: dict[str, Any]) -> bool:
+    return filed.get("status") in ("needs_reply", "needs_action") and filed.get("urgency") in (
+        "immediate",
+        "high",
+    )
+
+
+def notify_urgent(config: Any, mentions: list[dict[str, Any]], now: datetime | None = None) -> None:
+    """One email for the crises, one for the other urgent messages."""
+    crises = [m for m in mentions if m.get("intent") == "crisis"]
+    others = [m for m in mentions if m.get("intent") != "crisis"]
+    if crises:
+        notify(config, crises, "inbox.crisis", now)
+    if others:
+        notify(config, others, "inbox.urgent", now)
+
+
+def handle_new(
+    config: Any, mention: dict[str, Any], now: datetime | None = None, *, alert: bool = True
+) -> dict[str, Any]:
+    """What the stream consumer does with one new mention (``alert=False``: the caller groups alerts)."""
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
     filed = triage(config, mention)
@@ -175,12 +194,8 @@ def handle_new(config: Any, mention: dict[str, Any], now: datetime | None = None
 
         crisis.count_negative(now or datetime.now(UTC))
         crisis.check(config, now)
-    if filed["status"] in ("needs_reply", "needs_action") and filed["urgency"] in (
-        "immediate",
-        "high",
-    ):
-        key = "inbox.crisis" if filed["intent"] == "crisis" else "inbox.urgent"
-        notify(config, [filed], key, now)
+    if alert and is_urgent(filed):
+        notify_urgent(config, [filed], now)
     return filed
 
 
