@@ -268,3 +268,17 @@ class LossyProxy:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def put_config(aws: Any, monkeypatch: Any, config: Any) -> None:
+    """Store ``config`` where the deployed handlers read it (SSM), as the stack does."""
+    import yaml
+
+    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
+    aws.client("ssm").put_parameter(
+        Name="/portevoix/config",
+        Value=yaml.safe_dump(config.model_dump(mode="json")),
+        Type="String",
+        Tier="Advanced",
+        Overwrite=True,
+    )

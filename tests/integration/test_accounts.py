@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from portevoix import accounts, secrets
-from tests.helpers import make_config
+from tests.helpers import make_config, put_config
 from tests.integration.test_digest import parts, sent_messages
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -73,19 +73,12 @@ def test_nothing_to_say_sends_nothing(aws: Any, api: str, monkeypatch: pytest.Mo
 def test_daily_job_of_the_report_function(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import yaml
 
     from functions.report.app import lambda_handler
     from portevoix.localmode import LambdaContext
     from portevoix.runtime import schedule_event
 
     config = config_with(api, monkeypatch, masto="revoked")
-    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
-    aws.client("ssm").put_parameter(
-        Name="/portevoix/config",
-        Value=yaml.safe_dump(config.model_dump(mode="json")),
-        Type="String",
-        Tier="Advanced",
-    )
+    put_config(aws, monkeypatch, config)
     result = lambda_handler(schedule_event("accounts", NOW), LambdaContext("r"))
     assert result["accounts"] == {"masto": "failed"} and result["sent"] == 2

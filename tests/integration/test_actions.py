@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 
 from portevoix import store
+from tests.helpers import put_config
 from tests.integration.test_digest import parts, sent_messages
 from tests.integration.test_mastodon import alice_statuses
 from tests.integration.test_replies import config_with, receive
@@ -54,15 +55,7 @@ def page(method: str, link: str, form: dict[str, str] | None = None) -> dict[str
 @pytest.fixture
 def urgent(aws: Any, api: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, dict[str, Any], str]:
     config = config_with(api, monkeypatch)
-    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
-    import yaml
-
-    aws.client("ssm").put_parameter(
-        Name="/portevoix/config",
-        Value=yaml.safe_dump(config.model_dump(mode="json")),
-        Type="String",
-        Tier="Advanced",
-    )
+    put_config(aws, monkeypatch, config)
     mention = receive(config, api, "@alice Votre SAV ne répond jamais, très déçu ! <b>vraiment</b>")
     assert mention["urgency"] == "high"
     email = next(

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import yaml
 
 from functions.reply.app import lambda_handler as reply
 from portevoix import inbox, store
 from portevoix.localmode import StreamPump
 from portevoix.veille import poll
-from tests.helpers import make_config, rss
+from tests.helpers import make_config, put_config, rss
 from tests.integration.test_digest import parts, sent_messages
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -38,13 +37,7 @@ def seeded(aws: Any, feed_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         ),
     )
     config = make_config(feeds=[{"id": "m", "url": feed_server.url("/m.rss")}])
-    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
-    aws.client("ssm").put_parameter(
-        Name="/portevoix/config",
-        Value=yaml.safe_dump(config.model_dump(mode="json")),
-        Type="String",
-        Tier="Advanced",
-    )
+    put_config(aws, monkeypatch, config)
     pump = StreamPump("portevoix-test")
     assert poll(config, NOW).mentions == 3
     return config, pump
@@ -156,13 +149,7 @@ def test_urgent_messages_of_one_batch_share_one_email(
 ) -> None:
 
     config = make_config(team=[{"email": "cm@brand.example", "language": "fr"}])
-    monkeypatch.setenv("CONFIG_PARAMETER", "/portevoix/config")
-    aws.client("ssm").put_parameter(
-        Name="/portevoix/config",
-        Value=yaml.safe_dump(config.model_dump(mode="json")),
-        Type="String",
-        Tier="Advanced",
-    )
+    put_config(aws, monkeypatch, config)
     pump = StreamPump("portevoix-test")
     store.batch_put(
         [
