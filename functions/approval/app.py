@@ -37,22 +37,11 @@ def _page(kind: str, link_id: str, method: str) -> Response:
     )
 
 
-@app.get("/<kind>/<link_id>")
-def show(kind: str, link_id: str) -> Response:
-    return (
-        _page(kind, link_id, "GET")
-        if kind in ("a", "m")
-        else Response(404, "text/plain", "not found")
-    )
-
-
-@app.post("/<kind>/<link_id>")
-def act(kind: str, link_id: str) -> Response:
-    return (
-        _page(kind, link_id, "POST")
-        if kind in ("a", "m")
-        else Response(404, "text/plain", "not found")
-    )
+@app.route("/<kind>/<link_id>", method=["GET", "POST"])
+def link_page(kind: str, link_id: str) -> Response:
+    if kind not in ("a", "m"):
+        return Response(404, "text/plain", "not found")
+    return _page(kind, link_id, app.current_event.request_context.http.method.upper())
 
 
 @logger.inject_lambda_context(log_event=False)

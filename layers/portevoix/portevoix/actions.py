@@ -53,7 +53,7 @@ def freeze_page(
 ) -> tuple[int, str]:
     from . import crisis
     from .i18n import t
-    from .mail import templates
+    from .mail import page as page_html
 
     status, message = 200, None
     if method == "POST":
@@ -65,16 +65,13 @@ def freeze_page(
             status, message = 400, t(lang, "page.forged")
     frozen = bool((store.get("FREEZE", "STATE") or {}).get("frozen"))
     message = message or t(lang, "freeze.on" if frozen else "freeze.off")
-    html = (
-        templates()
-        .get_template("freeze_page.html")
-        .render(
-            lang=lang,
-            brand=config.brand.name,
-            message=message,
-            frozen=frozen,
-            form_token=link["form_token"],
-        )
+    html = page_html(
+        "freeze_page.html",
+        lang=lang,
+        brand=config.brand.name,
+        message=message,
+        frozen=frozen,
+        form_token=link["form_token"],
     )
     return status, html
 
@@ -84,7 +81,7 @@ def page(
 ) -> tuple[int, str]:
     from . import moderation, replies
     from .i18n import t
-    from .mail import templates
+    from .mail import page as page_html
 
     now = datetime.now(UTC)
     link = store.get(f"LINK#{link_id}", "LINK") if link_id and len(link_id) <= 64 else None
@@ -135,20 +132,15 @@ def page(
             when=when.astimezone(config.tz).strftime("%d/%m/%Y %H:%M") if when else "?",
         )
     suggestions = replies.suggestions(config, mention) if mention else {}
-    html = (
-        templates()
-        .get_template("action_page.html")
-        .render(
-            lang=lang,
-            brand=config.brand.name,
-            message=message,
-            mention=mention,
-            suggestion=next(iter(suggestions.values()), ""),
-            suggestions=suggestions,
-            open=mention is not None
-            and mention.get("status") not in DONE
-            and status not in (404, 410),
-            form_token=link["form_token"] if link else "",
-        )
+    html = page_html(
+        "action_page.html",
+        lang=lang,
+        brand=config.brand.name,
+        message=message,
+        mention=mention,
+        suggestion=next(iter(suggestions.values()), ""),
+        suggestions=suggestions,
+        open=mention is not None and mention.get("status") not in DONE and status not in (404, 410),
+        form_token=link["form_token"] if link else "",
     )
     return status, html

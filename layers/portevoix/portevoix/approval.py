@@ -127,7 +127,7 @@ def page(
 ) -> tuple[int, str]:
     """The approval page for a GET, or the result of a POSTed decision: (HTTP status, HTML)."""
     from .i18n import format_date, t
-    from .mail import templates
+    from .mail import page as page_html
 
     message = None
     if method == "POST":
@@ -170,18 +170,15 @@ def page(
         by_account = {a.key: a.network for a in config.accounts}
         findings = {acc: findings.get(by_account.get(acc, acc), []) for acc in post["variants"]}
     when = parse_iso(post["scheduled_at"]).astimezone(config.tz) if post else None
-    html = (
-        templates()
-        .get_template("approval_page.html")
-        .render(
-            lang=lang,
-            brand=config.brand.name,
-            message=message,
-            post=post if outcome.kind not in ("invalid",) else None,
-            when=format_date(when, lang) if when else "",
-            findings=findings,
-            form_token=outcome.link["form_token"] if outcome.kind == "open" else None,
-        )
+    html = page_html(
+        "approval_page.html",
+        lang=lang,
+        brand=config.brand.name,
+        message=message,
+        post=post if outcome.kind not in ("invalid",) else None,
+        when=format_date(when, lang) if when else "",
+        findings=findings,
+        form_token=outcome.link["form_token"] if outcome.kind == "open" else None,
     )
     return outcome.status, html
 

@@ -18,7 +18,6 @@ from .matching import fold
 INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise", "other")
 _URL = re.compile(r"https?://\S+|\b(?:bit\.ly|t\.co|goo\.gl)/\S+", re.IGNORECASE)
 _DISCOUNT = re.compile(r"-\s?\d{2}\s?%|\d{3,}\s?(?:€|\$)\s?(?:par|a|per)\b", re.IGNORECASE)
-_TOKEN = re.compile(r"[\w'’-]+|[^\w\s]", re.UNICODE)
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str] | None:

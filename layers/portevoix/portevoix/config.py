@@ -29,7 +29,6 @@ from pydantic import (
 from .errors import ConfigError
 
 Language = Literal["fr", "en"]
-LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

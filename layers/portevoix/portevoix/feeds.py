@@ -286,10 +286,9 @@ def _parse_xml_feed(body: bytes, *, url: str, feed_key: str, headers: dict[str, 
     if not parsed.entries and not parsed.get("version"):
         raise FeedParseError(f"not a feed ({warning or 'no entries and no feed metadata'})")
     feed = parsed.feed
-    base = feed.get("link") or url
     entries = []
     for raw in parsed.entries:
-        entries.append(_xml_entry(raw, feed_key=feed_key, base=url, feed_base=base))
+        entries.append(_xml_entry(raw, feed_key=feed_key, base=url))
     return ParsedFeed(
         title=clean_text(html_to_text(feed.get("title", "")), TITLE_CHARS),
         link=canonical_link(feed.get("link"), url),
@@ -307,7 +306,7 @@ def _struct_to_dt(value: Any) -> datetime | None:
         return None
 
 
-def _xml_entry(raw: Any, *, feed_key: str, base: str, feed_base: str) -> Entry:
+def _xml_entry(raw: Any, *, feed_key: str, base: str) -> Entry:
     title_html = raw.get("title", "") or ""
     link = canonical_link(raw.get("link"), base)
     if not link:

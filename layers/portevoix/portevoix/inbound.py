@@ -9,7 +9,6 @@ table's stream then files it like any other mention.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -144,10 +143,3 @@ def _escape(text: str) -> str:
     import html
 
     return html.escape(text)
-
-
-def bucket() -> str:
-    name = os.environ.get("DATA_BUCKET")
-    if not name:
-        raise ValueError("DATA_BUCKET is not set")
-    return name

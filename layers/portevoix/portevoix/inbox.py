@@ -15,7 +15,6 @@ from .classify import Classifier
 from .timeutil import iso
 
 EXCERPT = 280
-NEEDS_REPLY = ("crisis", "complaint", "question", "insult", "praise", "other")
 
 
 def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:

@@ -252,12 +252,6 @@ class LocalStack:
 
         self.stream.pump(lambda_handler)
 
-    def sent_emails(self) -> list[Any]:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.ses.models import ses_backends
-
-        return list(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages)
-
 
 # ---------------------------------------------------------------------------
 # A static feed server with real conditional GET, for the demo and tests.

@@ -46,6 +46,11 @@ def templates() -> Any:
     return _env
 
 
+def page(name: str, **context: Any) -> str:
+    """An HTML page (approval, mention, freeze) from the shared templates."""
+    return templates().get_template(name).render(**context)
+
+
 @dataclass
 class Rendered:
     subject: str

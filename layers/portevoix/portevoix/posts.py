@@ -257,10 +257,6 @@ def publish_account(
     return {**entry, **done}
 
 
-def new_link_id() -> str:
-    return _random.token_urlsafe(24)
-
-
 def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
     """Start the publish workflow for a post; return the execution ARN."""
     import json

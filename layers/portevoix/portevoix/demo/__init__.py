@@ -11,8 +11,6 @@ import json
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape, quoteattr
 
-BRAND = "Cyclia"
-
 NEWS_FR = [
     (
         "Cyclia rappelle 2 000 batteries de vélo électrique",

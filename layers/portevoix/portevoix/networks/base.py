@@ -234,16 +234,6 @@ class Limits:
         return out
 
 
-def count_with_urls_as(weight: int) -> Callable[[str], int]:
-    """Counting where every URL costs a fixed weight (Mastodon: 23)."""
-
-    def count(text: str) -> int:
-        urls = _URL.findall(text)
-        return graphemes(_URL.sub("", text)) + weight * len(urls)
-
-    return count
-
-
 class Network:
     """Base class: a configured account on one network."""
 

@@ -53,10 +53,6 @@ def tid_for(key: str) -> str:
     return "".join(reversed(out))
 
 
-def _rkey(uri: str) -> str:
-    return uri.rsplit("/", 1)[-1]
-
-
 def _split_uri(uri: str) -> tuple[str, str, str]:
     match = re.match(r"^at://([^/]+)/([^/]+)/([^/]+)$", uri)
     if not match:
