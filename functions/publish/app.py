@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 
+from portevoix import telemetry
 from portevoix.logs import install as redact_secrets
 
 logger = redact_secrets(Logger(service="publish"))
+metrics = Metrics(namespace=telemetry.NAMESPACE, service="publish")
 TASKS = (
     "check",
     "notify_blocked",
@@ -22,6 +24,7 @@ TASKS = (
 )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from portevoix import publishing, runtime
@@ -32,6 +35,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     config = runtime.config()
     args = {k: v for k, v in event.items() if k != "task"}
     result = getattr(publishing, task)(config, **args)
+    if task == "record":  # once per post: what went out, what failed
+        telemetry.record(
+            metrics,
+            "publish",
+            PostsPublished=result["published"],
+            PublishFailures=result["failed"],
+        )
     logger.info(
         "task finished", extra={"task": task, "post_id": event.get("post_id"), "result": result}
     )

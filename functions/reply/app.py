@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -12,11 +12,14 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from portevoix import telemetry
 from portevoix.logs import install as redact_secrets
 
 logger = redact_secrets(Logger(service="reply"))
+metrics = Metrics(namespace=telemetry.NAMESPACE, service="reply")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _urgent: list[dict[str, Any]] = []  # urgent mentions of the batch being processed
+_filed: list[str] = []  # mentions filed in the batch being processed
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -32,6 +35,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     ):
         return  # updates and other entities are not new mentions
     filed = inbox.handle_new(runtime.config(), dict(image), alert=False)
+    _filed.append(filed["PK"])
     if inbox.is_urgent(filed):
         _urgent.append(filed)
     logger.info(
@@ -55,6 +59,7 @@ def _inbound(event: dict[str, Any]) -> dict[str, Any]:
     return {"mentions": created}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
@@ -63,6 +68,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from portevoix import inbox, runtime
 
     _urgent.clear()
+    _filed.clear()
     result = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
@@ -73,4 +79,5 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             inbox.notify_urgent(runtime.config(), list(_urgent))
         except Exception:  # noqa: BLE001 - reported, and left to the grouped email
             logger.exception("urgent alert not sent; the next inbox email will carry it")
+    telemetry.record(metrics, "reply", MentionsFiled=len(_filed), UrgentAlerts=len(_urgent))
     return result

@@ -1,29 +1,55 @@
-"""Report: the morning digest and the daily account check (crons in the brand's time zone)."""
+"""Report: the morning digest, the weekly report, engagement reads and the daily account check."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 
+from portevoix import telemetry
 from portevoix.logs import install as redact_secrets
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="report"))
+metrics = Metrics(namespace=telemetry.NAMESPACE, service="report")
+JOBS = ("digest", "report", "metrics", "accounts", "inbox")
 
 
+def _collect(config: Any, when: Any) -> dict[str, Any]:
+    """Engagement of recent posts; a network that fails is listed, never fatal."""
+    from portevoix import engagement
+
+    collected = engagement.collect(config, when).to_dict()
+    telemetry.record(metrics, "report", EngagementRead=collected["read"])
+    return collected
+
+
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from portevoix import runtime
 
     job = event.get("job", "digest")
+    if job not in JOBS:
+        raise ValueError(f"unknown job {job!r}: this function runs {', '.join(JOBS)}")
     config = runtime.config()
     when = runtime.event_time(event)
+    sent: list[dict[str, Any]] = []
     if job == "digest":
         from portevoix import digest
 
         sent = digest.send(config, when, once_per_day=True)
         result: dict[str, Any] = {"job": job, "sent": len(sent)}
+    elif job == "report":  # weekly: fresh engagement first, then the last complete week
+        from portevoix import report
+
+        collected = _collect(config, when)
+        if config.report.enabled:
+            week = report.Week.parse(event["week"], config.tz) if event.get("week") else None
+            sent = report.send(config, week, when, once=week is None)
+        result = {"job": job, "sent": len(sent), "engagement": collected}
+    elif job == "metrics":  # daily: engagement of the posts of the last days
+        result = {"job": job, "engagement": _collect(config, when)}
     elif job == "accounts":  # the daily run: account health, then approval reminders
         from portevoix import accounts, publishing
 
@@ -35,15 +61,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "accounts": {s.account: s.status for s in statuses},
             "reminded": publishing.remind(config, when),
         }
-    elif job == "inbox":  # hourly: the grouped email, at the team's hours only
+    else:  # inbox, hourly: the grouped email, at the team's hours only
         from portevoix import inbox
 
         local_hour = when.astimezone(config.tz).hour
-        sent = []
         notified = inbox.send_batch(config, when) if local_hour in config.inbox.hours else []
         result = {"job": job, "sent": 1 if notified else 0, "mentions": len(notified)}
-    else:
-        raise ValueError(f"unknown job {job!r}: this function runs 'digest', 'accounts' or 'inbox'")
     result["recipients"] = sum(len(s["to"]) for s in sent)
-    logger.info("digest finished", extra={"digest": result})
+    telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))
+    logger.info("job finished", extra={"report": result})
     return result

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 
+from portevoix import telemetry
 from portevoix.logs import install as redact_secrets
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="veille"))
+metrics = Metrics(
+    namespace=telemetry.NAMESPACE, service="veille"
+)  # EMF; the only dimension is the service
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from portevoix import runtime, veille
@@ -25,6 +30,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         budget_seconds=max(10.0, remaining - 30),
     )
     result = report.to_dict()
+    telemetry.record(
+        metrics,
+        "veille",
+        ItemsIngested=result["new_items"],
+        MentionsIngested=result["mentions"],
+        FeedFailures=len(result["failed"]),
+    )
     # One summary line per run; per-feed detail as fields, never raw bodies.
     logger.info("poll finished", extra={"poll": result})
     return result

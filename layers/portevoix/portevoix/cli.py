@@ -102,6 +102,101 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from . import engagement, report
+
+    config, text = _load(args.config)
+    try:
+        week = (
+            report.Week.parse(args.week, config.tz)
+            if args.week
+            else report.Week.last_complete(datetime.now(UTC), config.tz)
+        )
+    except report.ReportError as exc:
+        raise ConfigErrorForCli(str(exc)) from None
+    with _stack(args, config, text) as stack:
+        collected = engagement.collect(config).to_dict()  # fresh numbers; failures are listed
+        built = report.build(config, week)
+        files: list[str] = []
+        sent: list[dict[str, Any]] = []
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            for lang in config.recipients("report") or {config.language: []}:
+                rendered = report.render(config, built, lang)
+                base = out / f"report-{week.label}-{lang}"
+                base.with_suffix(".html").write_text(rendered.html, encoding="utf-8")
+                base.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+                files += [str(base.with_suffix(".html")), str(base.with_suffix(".txt"))]
+            csv_path = out / report.csv_name(config, week)
+            csv_path.write_bytes(report.to_csv(config, built.current, built.previous))
+            files.append(str(csv_path))
+        else:
+            sent = report.send(config, week, built=built)
+        outbox = str(stack.outbox)
+    summary = {
+        d.kpi: {"this_week": d.current, "previous_week": d.previous}
+        for d in report.compare(built.current, built.previous)
+    }
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "week": week.label,
+                    "summary": summary,
+                    "headline": report.headline(built.current, built.previous, "en"),
+                    "engagement": collected,
+                    "files": files,
+                    "sent": sent,
+                    "outbox": outbox,
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return EXIT_OK
+    lang = config.language
+    print(
+        f"Report {week.label} ({built.week.start:%Y-%m-%d %H:%M}Z to {built.week.end:%Y-%m-%d %H:%M}Z)"
+    )
+    print(f"  {report.headline(built.current, built.previous, lang)}")
+    for kpi, values in summary.items():
+        print(f"  {kpi:16} {values['this_week']!s:>10}  (previous week {values['previous_week']})")
+    for failure in collected["failed"]:
+        print(f"  engagement not read for {failure['account']}: {failure['error']}")
+    for path in files:
+        print(f"  wrote {path}")
+    for s in sent:
+        print(f"  sent ({s['lang']}) to {', '.join(s['to'])}: {s['subject']}")
+        if s.get("html"):
+            print(f"    {s['html']}")
+    if not files and not sent:
+        print("  Nobody receives the report (team[].report): nothing sent.")
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from . import cost
+
+    config, _ = _load(args.config)
+    for name in ("items_per_day", "mentions_per_day", "posts_per_week"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            raise ConfigErrorForCli(f"--{name.replace('_', '-')} must not be negative")
+    workload = cost.Workload.from_config(
+        config,
+        items_per_day=args.items_per_day,
+        mentions_per_day=args.mentions_per_day,
+        posts_per_week=args.posts_per_week,
+    )
+    est = cost.estimate(workload)
+    print(json.dumps(est.to_dict(), indent=2) if args.json else cost.render(est))
+    return EXIT_OK
+
+
 def cmd_accounts(args: argparse.Namespace) -> int:
     from . import accounts
 
@@ -396,13 +491,42 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "\n5. A post through the publish workflow (the deployed state machine, run by moto):"
             )
             _demo_workflow(home, text, config, say)
+        say(
+            f"\n{6 if mastodon else 4}. The report of this week so far (every Monday, the past week):"
+        )
+        with LocalStack(home, config_text=text, sender=config.sender):
+            reported = _demo_report(config, say)
         say(f"\nOpen the .html files in a browser, or the .eml in a mail client: {stack.outbox}")
         say(
             "Run it on your own sources: cp config/example.yaml portevoix.yaml, edit, then "
             "`portevoix veille` and `portevoix digest`."
         )
-    ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0
+    ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0 and reported
     return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _demo_report(config: Any, say: Any) -> bool:
+    from datetime import UTC, datetime
+
+    from . import engagement, report
+
+    collected = engagement.collect(config)
+    say(f"   engagement read back for {collected.read} post(s) from the networks")
+    built = report.build(config, report.Week.containing(datetime.now(UTC), config.tz))
+    fig = built.current
+    voice = ", ".join(f"{name} {count}" for name, count in fig.voice.items())
+    say(
+        f"   {fig.mentions} mention(s) ({', '.join(f'{k} {v}' for k, v in fig.by_source.items())}), "
+        f"share of voice: {voice}; {fig.published} post(s) published; "
+        f"{fig.items} item(s) monitored"
+    )
+    sent = report.send(config, built.week, built=built)
+    for s in sent:
+        say(f"   {s['lang']}: {s['subject']}")
+        say(
+            f"       -> {s['html']} (+ {', '.join(Path(a).name for a in s.get('attachments', []))})"
+        )
+    return bool(sent)
 
 
 def _print_inbox(say: Any) -> None:
@@ -543,6 +667,24 @@ def build_parser() -> argparse.ArgumentParser:
     command(
         sub, "digest", "send the digest of the last 24 hours (locally: to the outbox)", cmd_digest
     )
+    rep = command(
+        sub,
+        "report",
+        "the weekly report (locally: to the outbox), or its files with --out",
+        cmd_report,
+    )
+    rep.add_argument("--week", help="ISO week, YYYY-Www (default: the last complete week)")
+    rep.add_argument("--out", help="write the report's HTML, text and CSV here instead of emailing")
+    price = command(sub, "cost", "estimate the monthly AWS bill of this configuration", cmd_cost)
+    price.add_argument(
+        "--items-per-day", type=float, help="new feed items a day (default: 10 a feed)"
+    )
+    price.add_argument(
+        "--mentions-per-day", type=float, help="mentions a day (default: from feeds and accounts)"
+    )
+    price.add_argument(
+        "--posts-per-week", type=float, help="posts a week (default: the charter's target)"
+    )
     accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
@@ -612,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
     # The handlers log one JSON line per run for CloudWatch; a terminal user
     # reads the CLI's own summary instead (set POWERTOOLS_LOG_LEVEL=INFO to see both).
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF is for CloudWatch only
     _ensure_repo_on_path()
     from .errors import ConfigError, PortevoixError
 

@@ -92,6 +92,7 @@ class Member(_Model):
     name: str = ""
     language: Language | None = None
     digest: bool = True
+    report: bool = Field(default=True, description="Receives the weekly report.")
 
 
 class Competitor(_Model):
@@ -430,6 +431,18 @@ class Digest(_Model):
     )
 
 
+class Report(_Model):
+    """The weekly report (sent on the schedule's day; on demand with `portevoix report`)."""
+
+    enabled: bool = True
+    metrics_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="Engagement is read back for posts published in this many past days.",
+    )
+
+
 class Config(_Model):
     brand: Brand
     language: Language = Field(default="fr", description="Default language of emails.")
@@ -441,6 +454,7 @@ class Config(_Model):
     feeds: list[Feed] = Field(default_factory=list)
     fetch: Fetch = Field(default_factory=Fetch)
     digest: Digest = Field(default_factory=Digest)
+    report: Report = Field(default_factory=Report)
     accounts: list[Account] = Field(default_factory=list)
     charter: Charter = Field(default_factory=Charter)
     inbox: Inbox = Field(default_factory=Inbox)
@@ -502,11 +516,11 @@ class Config(_Model):
         """The configured account with this id, or None."""
         return next((a for a in self.accounts if a.key == key), None)
 
-    def recipients(self) -> dict[str, list[str]]:
-        """Digest recipients grouped by the language they read."""
+    def recipients(self, what: str = "digest") -> dict[str, list[str]]:
+        """Recipients of the digest (or ``"report"``) grouped by the language they read."""
         groups: dict[str, list[str]] = {}
         for m in self.team:
-            if m.digest:
+            if getattr(m, what):
                 groups.setdefault(m.language or self.language, []).append(m.email)
         return groups
 

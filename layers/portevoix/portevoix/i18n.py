@@ -298,6 +298,132 @@ MESSAGES.update(
     }
 )
 
+MESSAGES.update(
+    {
+        "report.subject": {
+            "fr": "[{brand}] Rapport de la semaine {week} : {mentions} mention(s), {posts} publication(s)",
+            "en": "[{brand}] Weekly report {week}: {mentions} mention(s), {posts} post(s)",
+        },
+        "report.title": {"fr": "Votre rapport de la semaine", "en": "Your weekly report"},
+        "report.intro": {
+            "fr": "Semaine {week}, du {start} au {end} ({tz}), comparée à la semaine précédente.",
+            "en": "Week {week}, {start} to {end} ({tz}), compared with the week before.",
+        },
+        "report.changed": {
+            "fr": "Ce qui a le plus changé : {what}, {now} contre {before} la semaine précédente{change}.",
+            "en": "What changed the most: {what}, {now} against {before} the week before{change}.",
+        },
+        "report.steady": {
+            "fr": "Rien n'a beaucoup changé par rapport à la semaine précédente.",
+            "en": "Nothing changed much from the week before.",
+        },
+        "report.first": {
+            "fr": "Premier rapport : pas encore de semaine précédente à comparer.",
+            "en": "First report: no previous week to compare with yet.",
+        },
+        "report.empty": {
+            "fr": "Rien à signaler cette semaine : aucune mention, aucun article suivi, aucune publication.",
+            "en": "Nothing to report this week: no mention, no monitored item, no post.",
+        },
+        "report.kpi.mentions": {"fr": "les mentions", "en": "mentions"},
+        "report.kpi.negative": {"fr": "les mentions négatives", "en": "negative mentions"},
+        "report.kpi.share_of_voice": {"fr": "la part de voix", "en": "share of voice"},
+        "report.kpi.response_median": {
+            "fr": "le temps de réponse médian",
+            "en": "the median response time",
+        },
+        "report.kpi.published": {"fr": "les publications", "en": "posts published"},
+        "report.kpi.engagement": {"fr": "l'engagement", "en": "engagement"},
+        "report.kpi.items": {"fr": "les articles suivis", "en": "monitored items"},
+        "report.card.mentions": {"fr": "Mentions", "en": "Mentions"},
+        "report.card.share_of_voice": {"fr": "Part de voix", "en": "Share of voice"},
+        "report.card.negative": {"fr": "Négatives", "en": "Negative"},
+        "report.card.response_median": {"fr": "Réponse médiane", "en": "Median response"},
+        "report.card.published": {"fr": "Publications", "en": "Posts"},
+        "report.card.engagement": {"fr": "Engagement", "en": "Engagement"},
+        "report.card.items": {"fr": "Articles suivis", "en": "Monitored items"},
+        "report.vs": {"fr": "sem. préc. : {value}", "en": "last week: {value}"},
+        "report.volume": {"fr": "Mentions par jour", "en": "Mentions per day"},
+        "report.sources": {"fr": "Où l'on parle de vous", "en": "Where people talk about you"},
+        "report.voice": {"fr": "Part de voix", "en": "Share of voice"},
+        "report.voice_hint": {
+            "fr": "Mentions publiques de la marque et de chaque concurrent (articles suivis et réseaux).",
+            "en": "Public mentions of the brand and of each competitor (monitored items and networks).",
+        },
+        "report.no_competitors": {
+            "fr": "Aucun concurrent dans la configuration (competitors).",
+            "en": "No competitor in the configuration (competitors).",
+        },
+        "report.sentiment": {"fr": "Sentiment par jour", "en": "Sentiment per day"},
+        "report.positive": {"fr": "positif", "en": "positive"},
+        "report.neutral": {"fr": "neutre", "en": "neutral"},
+        "report.negative": {"fr": "négatif", "en": "negative"},
+        "report.net": {
+            "fr": "Solde positif − négatif : {value}",
+            "en": "Net positive − negative: {value}",
+        },
+        "report.intents": {"fr": "Nature des messages", "en": "What the messages were"},
+        "report.filtered": {
+            "fr": "{count} message(s) écarté(s) : spam ou vos propres publications.",
+            "en": "{count} message(s) left out: spam or your own posts.",
+        },
+        "report.response": {"fr": "Temps de réponse", "en": "Response times"},
+        "report.response_row": {
+            "fr": "{count} réponse(s), médiane {median}, 90 % en moins de {p90}",
+            "en": "{count} reply(ies), median {median}, 90% within {p90}",
+        },
+        "report.all_networks": {"fr": "Tous réseaux", "en": "All networks"},
+        "report.waiting": {
+            "fr": "{count} message(s) de la semaine attendent encore une réponse.",
+            "en": "{count} message(s) of the week still await an answer.",
+        },
+        "report.no_replies": {
+            "fr": "Aucune réponse envoyée cette semaine.",
+            "en": "No reply was sent this week.",
+        },
+        "report.publishing": {"fr": "Publications et cadence", "en": "Posts and cadence"},
+        "report.target": {"fr": "objectif {target}", "en": "target {target}"},
+        "report.no_target": {"fr": "pas d'objectif", "en": "no target"},
+        "report.on_target": {"fr": "objectif atteint", "en": "on target"},
+        "report.under_target": {"fr": "en dessous", "en": "below target"},
+        "report.over_target": {"fr": "au-dessus", "en": "above target"},
+        "report.engagement": {"fr": "Engagement des publications", "en": "Engagement of the posts"},
+        "report.likes": {"fr": "J'aime", "en": "Likes"},
+        "report.shares": {"fr": "Partages", "en": "Shares"},
+        "report.replies": {"fr": "Réponses", "en": "Replies"},
+        "report.views": {"fr": "Vues", "en": "Views"},
+        "report.post": {"fr": "Publication", "en": "Post"},
+        "report.best": {"fr": "la meilleure", "en": "best"},
+        "report.worst": {"fr": "la moins suivie", "en": "weakest"},
+        "report.no_metrics": {
+            "fr": "ce réseau ne donne pas de statistiques",
+            "en": "this network gives no metrics",
+        },
+        "report.not_read": {"fr": "pas encore lues", "en": "not read yet"},
+        "report.no_posts": {"fr": "Aucune publication cette semaine.", "en": "No post this week."},
+        "report.crises": {"fr": "Alertes de crise", "en": "Crisis alerts"},
+        "report.crisis_row": {
+            "fr": "{when} : {count} messages négatifs en une heure (seuil {threshold})",
+            "en": "{when}: {count} negative messages in an hour (threshold {threshold})",
+        },
+        "report.no_crisis": {"fr": "Aucune alerte cette semaine.", "en": "No alert this week."},
+        "report.topics": {"fr": "Thèmes de la veille", "en": "Monitoring topics"},
+        "report.csv": {
+            "fr": "Toutes les données du rapport sont jointes en CSV ({file}).",
+            "en": "All the report's data is attached as CSV ({file}).",
+        },
+        "report.footer": {
+            "fr": "Envoyé par Porte-voix chaque lundi. Un rapport à la demande : « portevoix report --week {week} ».",
+            "en": "Sent by Porte-voix every Monday. A report on demand: `portevoix report --week {week}`.",
+        },
+    }
+)
+
+_WEEKDAYS = {
+    "fr": ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+}
+
 _MONTHS = {
     "fr": [
         "janv.",
@@ -332,3 +458,37 @@ def format_date(dt: datetime, lang: str, *, with_time: bool = True) -> str:
         return f"{day}, {dt:%H:%M}" if with_time else day
     day = f"{dt.day} {month} {dt.year}"
     return f"{day} à {dt:%H:%M}" if with_time else day
+
+
+def format_number(value: float, lang: str, decimals: int = 0) -> str:
+    """``1 234,5`` in French (narrow no-break spaces), ``1,234.5`` in English."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def format_percent(value: float, lang: str, decimals: int = 0) -> str:
+    number = format_number(value, lang, decimals)
+    return f"{number}%" if lang == "en" else f"{number}\u00a0%"
+
+
+def format_duration(seconds: float | None, lang: str) -> str:
+    """A response time as people say it: ``45 min``, ``2 h 05``, ``3 j 4 h`` / ``3 d 4 h``."""
+    if seconds is None:
+        return "—"
+    minutes = int(round(seconds / 60))
+    if minutes < 1:
+        return "< 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d}"
+    days, hours = divmod(hours, 24)
+    return f"{days} {'j' if lang == 'fr' else 'd'} {hours} h"
+
+
+def weekday(day: Any, lang: str) -> str:
+    """``lun. 23`` / ``Mon 23``."""
+    return f"{_WEEKDAYS.get(lang, _WEEKDAYS['fr'])[day.weekday()]} {day.day}"

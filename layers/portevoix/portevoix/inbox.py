@@ -40,6 +40,7 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
         "signals": {k: v[:10] for k, v in result.signals.items()},
         "status": status,
         "GSI1PK": f"INBOX#{status}",
+        "own": True if result.own else None,  # the brand's own posts: no alert, not counted
     }
     store.update(mention["PK"], mention["SK"], values)
     return {**mention, **values}

@@ -4,7 +4,8 @@
   runs infra/statemachines/publish.asl.json and its Lambda tasks call the
   real handlers in this process;
 - the schedules fire (veille every fetch interval, digest at the configured
-  hour, account check daily) with the events EventBridge Scheduler sends;
+  hour, engagement reads and account check daily, the report on Mondays)
+  with the events EventBridge Scheduler sends;
 - http://127.0.0.1:PORT serves the approval pages (requests adapted to the
   HTTP API v2 events the approval function receives) and an outbox viewer.
 
@@ -269,7 +270,7 @@ class LocalServer:
         from .runtime import schedule_event
 
         next_poll = datetime.now(UTC)
-        last_digest = last_check = last_inbox = None
+        last_digest = last_check = last_inbox = last_metrics = last_report = None
         while not self.stop_event.wait(5):
             now = datetime.now(UTC)
             local = now.astimezone(self.config.tz)
@@ -284,6 +285,17 @@ class LocalServer:
                 if local.minute < 5 and last_inbox != (local.date(), local.hour):
                     report(schedule_event("inbox", now), LambdaContext("portevoix-report"))
                     last_inbox = (local.date(), local.hour)
+                if local.hour == 6 and last_metrics != local.date():
+                    report(schedule_event("metrics", now), LambdaContext("portevoix-report"))
+                    last_metrics = local.date()
+                if (
+                    local.weekday() == 0
+                    and local.hour == self.config.digest.hour
+                    and local.minute >= 15
+                    and last_report != local.date()
+                ):
+                    report(schedule_event("report", now), LambdaContext("portevoix-report"))
+                    last_report = local.date()
                 if local.hour == 7 and local.minute >= 30 and last_check != local.date():
                     report(schedule_event("accounts", now), LambdaContext("portevoix-report"))
                     last_check = local.date()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -56,6 +56,7 @@ class Rendered:
     subject: str
     html: str
     text: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # name, data, MIME type
 
 
 def render(name: str, **context: Any) -> Rendered:
@@ -82,6 +83,9 @@ def build(sender: str, to: list[str], rendered: Rendered, *, sender_name: str = 
     # Quoted-printable keeps every line 7-bit, as SES recommends for raw messages.
     msg.set_content(rendered.text, cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", cte="quoted-printable")
+    for filename, data, mime in rendered.attachments:
+        maintype, subtype = mime.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
 
 
@@ -106,17 +110,22 @@ def send(msg: EmailMessage, *, sender: str, to: list[str], kind: str = "mail") -
     return result
 
 
-def write_outbox(folder: Path, msg: EmailMessage, kind: str) -> dict[str, str]:
+def write_outbox(folder: Path, msg: EmailMessage, kind: str) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     slug = re.sub(r"[^a-z0-9]+", "-", kind.lower()).strip("-") or "mail"
     base = folder / f"{stamp}-{slug}"
     eml = base.with_suffix(".eml")
     eml.write_bytes(msg.as_bytes())
-    out = {"eml": str(eml)}
+    out: dict[str, Any] = {"eml": str(eml)}
     html_part = msg.get_body(preferencelist=("html",))
     if html_part is not None:
         html_path = base.with_suffix(".html")
         html_path.write_text(html_part.get_content(), encoding="utf-8")
         out["html"] = str(html_path)
+    for part in msg.iter_attachments():
+        name = Path(part.get_filename() or "attachment").name  # never a path from the message
+        path = base.parent / f"{base.name}-{name}"
+        path.write_bytes(part.get_payload(decode=True) or b"")
+        out.setdefault("attachments", []).append(str(path))
     return out

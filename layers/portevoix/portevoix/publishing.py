@@ -200,7 +200,7 @@ def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str
     ]
     recipients = sorted({post["author"], *(config.approvers or [])})
     _notify(config, recipients, f"post.{status}", post, lines)
-    return {"status": status}
+    return {"status": status, "published": len(ok), "failed": len(failed)}
 
 
 def _cause(cause: Any) -> str:

@@ -148,12 +148,13 @@ def reply(
     return {**mention, **values}
 
 
-def set_status(mention_id: str, status: str) -> dict[str, Any]:
-    """Mark handled (``replied`` elsewhere) or ``ignored``."""
+def set_status(mention_id: str, status: str, now: datetime | None = None) -> dict[str, Any]:
+    """Mark handled (``replied`` elsewhere: its response time is recorded) or ``ignored``."""
+    now = now or datetime.now(UTC)
     mention = get(mention_id)
-    store.update(
-        mention["PK"],
-        "MENTION",
-        {"status": status, "GSI1PK": f"INBOX#{status}", "handled_at": iso(datetime.now(UTC))},
-    )
+    values: dict[str, Any] = {"status": status, "GSI1PK": f"INBOX#{status}", "handled_at": iso(now)}
+    if status == "replied" and mention.get("response_seconds") is None:
+        received = parse_iso(mention.get("received_at")) or now
+        values["response_seconds"] = int(max(0, (now - received).total_seconds()))
+    store.update(mention["PK"], "MENTION", values)
     return get(mention_id)

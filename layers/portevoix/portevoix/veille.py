@@ -250,6 +250,8 @@ class Poller:
         store.batch_put(new_records + new_mentions)
         report.new_items = len(new_records)
         report.mentions = len(new_mentions)
+        if new_records:
+            self._count(new_records, now, report)
 
         changed = [
             out.state
@@ -270,6 +272,20 @@ class Poller:
             report.skipped += heard.skipped
         report.seconds = time.monotonic() - started
         return report
+
+    @staticmethod
+    def _count(records: list[dict[str, Any]], now: datetime, report: PollReport) -> None:
+        """The report's hourly counters; a failure here costs a count, never the poll."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from . import stats
+
+        try:
+            stats.add(now, stats.item_counts(records))
+        except (BotoCoreError, ClientError) as exc:
+            report.warnings.append(
+                {"feed": "stats", "url": "", "warning": f"counters not updated: {exc}"}
+            )
 
     def _new_records(
         self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
