@@ -24,7 +24,9 @@ def texts() -> list[str]:
 
 
 def run() -> dict[str, Any]:
-    fake_aws_env(TABLE_NAME="portevoix-local", CONFIG_PARAMETER="/portevoix/config")  # before the handler's logger
+    fake_aws_env(
+        TABLE_NAME="portevoix-local", CONFIG_PARAMETER="/portevoix/config"
+    )  # before the handler's logger
     import yaml
     from moto import mock_aws
 
