@@ -197,3 +197,30 @@ def test_inbox_and_reply_commands(tmp_path: Path, api: str) -> None:
     # The complaint was urgent: the team got one email for it.
     emails = [p for p in (home / "outbox").glob("*.eml")]
     assert len([p for p in emails if "urgent" in p.name]) == 1
+
+
+def test_report_files_and_cost_as_a_user_runs_them(tmp_path: Path, config_file: Path) -> None:
+    home = tmp_path / "home"
+    assert run(home, "veille", "--config", str(config_file)).returncode in (0, 1)
+    from datetime import UTC, datetime
+
+    week = datetime.now(UTC).strftime("%G-W%V")
+    out = tmp_path / "out"
+    done = run(home, "report", "--config", str(config_file), "--week", week, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert any(n.endswith(".csv") for n in names) and any(n.endswith(".html") for n in names)
+    csv_text = next(out.glob("*.csv")).read_text(encoding="utf-8-sig")
+    assert "share_of_voice,Hootsuite,mentions,1," in csv_text
+    sent = run(home, "report", "--config", str(config_file), "--week", week, "--json")
+    assert sent.returncode == 0, sent.stderr
+    answer = json.loads(sent.stdout)
+    assert answer["summary"]["items"]["this_week"] == 2 and answer["sent"]
+    bad = run(home, "report", "--config", str(config_file), "--week", "2026-W60")
+    assert bad.returncode == 2 and "2026 has no week 60" in bad.stderr
+    price = run(home, "cost", "--config", str(ROOT / "config" / "example.yaml"), "--json")
+    assert price.returncode == 0, price.stderr
+    est = json.loads(price.stdout)
+    assert est["total_usd"] == pytest.approx(sum(line["usd"] for line in est["lines"]), abs=0.02)
+    text = run(home, "cost", "--config", str(ROOT / "config" / "example.yaml")).stdout
+    assert "Total: $" in text and "Step Functions: state transitions" in text

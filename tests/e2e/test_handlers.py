@@ -105,3 +105,34 @@ def test_cli_finds_a_deployed_stack_through_its_outputs(
     )
     with pytest.raises(RuntimeError, match="is it a Porte-voix stack"):
         connect_stack("other")
+
+
+def test_weekly_report_runs_once_and_emits_one_dimension_metrics(
+    ssm_config: Any, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    veille_handler(schedule_event("veille"), LambdaContext("v"))
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    (doc,) = [d for d in emf if d.get("service") == "veille"]
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["service"]]
+    assert doc["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Portevoix"
+    assert (doc["ItemsIngested"], doc["MentionsIngested"], doc["FeedFailures"]) == (
+        [1.0],
+        [1.0],
+        [0.0],
+    )
+    monday = datetime.now(UTC) + timedelta(days=7)
+    first = report_handler(schedule_event("report", monday), LambdaContext("r"))
+    retry = report_handler(schedule_event("report", monday), LambdaContext("r"))
+    assert (first["sent"], retry["sent"]) == (1, 0)
+    assert first["engagement"] == {
+        "accounts": 0,
+        "posts": 0,
+        "read": 0,
+        "unavailable": [],
+        "failed": [],
+    }
+    again = report_handler({"job": "report", "week": "2020-W01"}, LambdaContext("r"))
+    assert again["sent"] == 1  # asked for by name: not the schedule's once-a-week marker
+    with pytest.raises(Exception, match="YYYY-Www"):
+        report_handler({"job": "report", "week": "last"}, LambdaContext("r"))

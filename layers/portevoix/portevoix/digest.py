@@ -220,12 +220,9 @@ def send(
     try:
         for lang, recipients in config.recipients().items():
             rendered = render(config, build(config, end, lang))
-            for i in range(0, len(recipients), mail.MAX_RECIPIENTS):
-                chunk = recipients[i : i + mail.MAX_RECIPIENTS]
-                msg = mail.build(config.sender, chunk, rendered, sender_name=config.brand.name)
-                result = mail.send(msg, sender=config.sender, to=chunk, kind=f"digest-{lang}")
-                result.update(lang=lang, subject=rendered.subject)
-                sent.append(result)
+            sent += mail.send_chunked(
+                config, recipients, rendered, kind=f"digest-{lang}", lang=lang
+            )
     except Exception:
         if marker and not sent:
             store.delete(*marker)  # nothing went out: let the retry send it

@@ -110,6 +110,20 @@ def send(msg: EmailMessage, *, sender: str, to: list[str], kind: str = "mail") -
     return result
 
 
+def send_chunked(
+    config: Any, recipients: list[str], rendered: Rendered, *, kind: str, **extra: Any
+) -> list[dict[str, Any]]:
+    """Send one rendered email to recipients, at most ``MAX_RECIPIENTS`` a message."""
+    sent = []
+    for i in range(0, len(recipients), MAX_RECIPIENTS):
+        chunk = recipients[i : i + MAX_RECIPIENTS]
+        msg = build(config.sender, chunk, rendered, sender_name=config.brand.name)
+        result = send(msg, sender=config.sender, to=chunk, kind=kind)
+        result.update(subject=rendered.subject, **extra)
+        sent.append(result)
+    return sent
+
+
 def write_outbox(folder: Path, msg: EmailMessage, kind: str) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -56,10 +56,7 @@ def send(
             button=button,
             button_label=t(lang, f"{key}.button") if button else "",
         )
-        for i in range(0, len(recipients), mail.MAX_RECIPIENTS):
-            chunk = recipients[i : i + mail.MAX_RECIPIENTS]
-            msg = mail.build(config.sender, chunk, rendered, sender_name=config.brand.name)
-            result = mail.send(msg, sender=config.sender, to=chunk, kind=key.replace(".", "-"))
-            result.update(lang=lang, subject=subject)
-            sent.append(result)
+        sent += mail.send_chunked(
+            config, recipients, rendered, kind=key.replace(".", "-"), lang=lang
+        )
     return sent

@@ -253,12 +253,12 @@ def _publishing(config: Any, week: Week) -> tuple[list[dict[str, Any]], list[dic
 
     rows, entries = [], []
     for account in config.accounts:
-        if (
-            account.network == "webhook"
-            or network_class(account.network).publish is Network.publish
-        ):
-            continue  # read-only sources and internal channels have no cadence
+        if network_class(account.network).publish is Network.publish:
+            continue  # read-only sources
         found = published(account.key, week.start, week.end)
+        entries += [(account, e) for e in found]
+        if account.network == "webhook":
+            continue  # internal channels: their messages are listed, they have no cadence
         target = config.charter.for_network(account.network).weekly_target
         rows.append(
             {
@@ -275,7 +275,6 @@ def _publishing(config: Any, week: Week) -> tuple[list[dict[str, Any]], list[dic
                 else "over",
             }
         )
-        entries += [(account, e) for e in found]
     titles = {p["PK"]: p for p in store.batch_get([(e["PK"], "POST") for _, e in entries])}
     posts = []
     for account, e in entries:
@@ -826,12 +825,9 @@ def send(
     try:
         for lang, recipients in groups.items():
             rendered = render(config, built, lang)
-            for i in range(0, len(recipients), mail.MAX_RECIPIENTS):
-                chunk = recipients[i : i + mail.MAX_RECIPIENTS]
-                msg = mail.build(config.sender, chunk, rendered, sender_name=config.brand.name)
-                result = mail.send(msg, sender=config.sender, to=chunk, kind=f"report-{lang}")
-                result.update(lang=lang, subject=rendered.subject, week=week.label)
-                sent.append(result)
+            sent += mail.send_chunked(
+                config, recipients, rendered, kind=f"report-{lang}", lang=lang, week=week.label
+            )
     except Exception:
         if once and not sent:
             store.delete(*marker)  # nothing went out: let the retry send it

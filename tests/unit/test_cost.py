@@ -1,0 +1,84 @@
+"""The cost estimate: line by line, scaled by the configuration, tied to what bench/ measures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portevoix import cost, pricing
+from portevoix.config import load_config
+from tests.helpers import ROOT, make_config
+
+
+def example() -> cost.Estimate:
+    return cost.estimate(cost.Workload.from_config(load_config(ROOT / "config" / "example.yaml")))
+
+
+def test_the_example_configuration_has_a_line_per_service_and_a_total() -> None:
+    est = example()
+    services = {line.service for line in est.lines}
+    assert {
+        "Lambda",
+        "DynamoDB",
+        "Step Functions",
+        "EventBridge Scheduler",
+        "SES",
+        "API Gateway",
+        "CloudWatch",
+    } <= services
+    assert est.total == pytest.approx(sum(line.billed for line in est.lines))
+    assert 0 < est.total < est.total_without_free_tier < 20
+    text = cost.render(est)
+    assert "Total:" in text and pricing.AS_OF in text and "DynamoDB: writes" in text
+
+
+def test_more_feeds_and_mentions_cost_more_and_free_tiers_are_shared() -> None:
+    small = make_config(feeds=[{"url": f"https://f{i}.example/rss"} for i in range(10)])
+    big = make_config(feeds=[{"url": f"https://f{i}.example/rss"} for i in range(400)])
+    a = cost.estimate(cost.Workload.from_config(small))
+    b = cost.estimate(cost.Workload.from_config(big, mentions_per_day=5000))
+    read_a, read_b = (next(x for x in e.lines if x.what.startswith("reads")) for e in (a, b))
+    assert read_b.quantity > 20 * read_a.quantity
+    assert b.total_without_free_tier > a.total_without_free_tier
+    lam = next(x for x in a.lines if x.what == "invocations")
+    assert lam.billed == 0 and lam.cost > 0  # within the million free requests
+
+
+def test_secrets_manager_tokens_are_priced_per_secret() -> None:
+    ssm = make_config(
+        accounts=[
+            {"network": "mastodon", "instance": "https://m.example", "secret": "ssm:/portevoix/m"}
+        ]
+    )
+    sm = make_config(
+        accounts=[
+            {
+                "network": "mastodon",
+                "instance": "https://m.example",
+                "secret": "secretsmanager:portevoix/m",
+            }
+        ]
+    )
+    assert not [
+        x
+        for x in cost.estimate(cost.Workload.from_config(ssm)).lines
+        if x.service == "Secrets Manager"
+    ]
+    line = next(
+        x
+        for x in cost.estimate(cost.Workload.from_config(sm)).lines
+        if x.service == "Secrets Manager"
+    )
+    assert line.billed == pytest.approx(0.40)
+
+
+def test_the_model_covers_what_the_benchmark_measured() -> None:
+    """bench/cost.py measures these keys through the real handlers; the model must not be below."""
+    measured = json.loads((ROOT / "bench" / "baseline-cost.json").read_text())
+    shared = [k for k in measured if k in cost.USAGE]
+    assert len(shared) >= 15
+    for key in shared:
+        assert cost.USAGE[key] >= measured[key] * 0.9, (
+            f"{key}: model {cost.USAGE[key]} < measured {measured[key]}"
+        )
