@@ -21,6 +21,7 @@ bench: install           ## benchmarks: print numbers, compare with bench/baseli
 	$(PY) bench/networks.py
 	$(PY) bench/publish.py
 	$(PY) bench/reply.py
+	$(PY) bench/cost.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint
