@@ -11,9 +11,8 @@ from portevoix.logs import install as redact_secrets
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="veille"))
-metrics = Metrics(
-    namespace=telemetry.NAMESPACE, service="veille"
-)  # EMF; the only dimension is the service
+# EMF; the only dimension is the service.
+metrics = Metrics(namespace=telemetry.NAMESPACE, service="veille")
 
 
 @metrics.log_metrics

@@ -131,7 +131,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 base.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
                 files += [str(base.with_suffix(".html")), str(base.with_suffix(".txt"))]
             csv_path = out / report.csv_name(config, week)
-            csv_path.write_bytes(report.to_csv(config, built.current, built.previous))
+            csv_path.write_bytes(report.to_csv(built.current, built.previous))
             files.append(str(csv_path))
         else:
             sent = report.send(config, week, built=built)

@@ -9,7 +9,6 @@ feed takes to answer). Prices live in ``pricing``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +68,6 @@ class Workload:
     mentions_per_day: float
     posts_per_week: float
     networks_per_post: int
-    publishing_accounts: int
     recipients: int
     languages: int
     inbox_emails_per_day: int
@@ -138,7 +136,6 @@ class Workload:
             mentions_per_day=mentions_per_day,
             posts_per_week=posts_per_week,
             networks_per_post=max(1, len(publishers)),
-            publishing_accounts=len(publishers),
             recipients=len(config.team),
             languages=max(1, len(config.recipients())),
             inbox_emails_per_day=len(config.inbox.hours),
@@ -209,7 +206,6 @@ def estimate(w: Workload) -> Estimate:
     digests = DAYS
     reports = WEEKS
     posts_in_window = w.posts_per_week * 2  # engagement read back over 14 days
-    recipients_emails = w.languages  # one email per language group and send
 
     # Lambda invocations and duration
     per_fetch_ms = max(
@@ -256,13 +252,13 @@ def estimate(w: Workload) -> Estimate:
 
     # Email
     emails = (
-        digests * recipients_emails
-        + reports * recipients_emails
-        + DAYS * w.inbox_emails_per_day * recipients_emails
+        digests * w.languages
+        + reports * w.languages
+        + DAYS * w.inbox_emails_per_day * w.languages
         + posts * u["post.emails"]
         + mentions * 0.05  # urgent alerts, grouped per stream batch
     )
-    attachments_gb = reports * recipients_emails * a["report_csv_kb"] / 1024 / 1024
+    attachments_gb = reports * w.languages * a["report_csv_kb"] / 1024 / 1024
 
     # Logs: one summary line a run, EMF, and the platform's lines
     log_bytes = (
@@ -402,8 +398,3 @@ def _qty(value: float) -> str:
     if value >= 1:
         return f"{value:.1f}"
     return f"{value:.3g}" if value else "0"
-
-
-def ceil_units(size_bytes: int, unit: int) -> int:
-    """Capacity units of one item: DynamoDB rounds each item up (1 KB writes, 4 KB reads)."""
-    return max(1, math.ceil(size_bytes / unit))

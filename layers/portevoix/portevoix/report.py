@@ -415,8 +415,7 @@ def headline(current: Figures, previous: Figures, lang: str) -> str:
     if d.kind == "percent":
         pts = d.change or 0
         sign = "+" if pts > 0 else "−"
-        unit = "pts" if lang == "en" else "pts"
-        change = f" ({sign}{abs(pts):.0f} {unit})"
+        change = f" ({sign}{abs(pts):.0f} pts)"
     elif d.ratio is not None:
         sign = "+" if d.ratio > 0 else "−"
         change = f" ({sign}{format_percent(abs(d.ratio) * 100, lang)})"
@@ -649,7 +648,7 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
     }
 
 
-def to_csv(config: Any, current: Figures, previous: Figures) -> bytes:
+def to_csv(current: Figures, previous: Figures) -> bytes:
     """Every figure of the report, one per row, this week and the week before (UTF-8, BOM for spreadsheets)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -657,6 +656,11 @@ def to_csv(config: Any, current: Figures, previous: Figures) -> bytes:
 
     def row(section: str, item: str, metric: str, now: Any, before: Any = "") -> None:
         writer.writerow([_cell(section), _cell(item), _cell(metric), _num(now), _num(before)])
+
+    def counts(section: str, now: dict[str, int], before: dict[str, int], keys: Any) -> None:
+        """One row per key with its mentions this week and the week before."""
+        for key in keys:
+            row(section, key, "mentions", now.get(key, 0), before.get(key, 0))
 
     row("week", current.week.label, "start_utc", iso(current.week.start), iso(previous.week.start))
     row("week", current.week.label, "end_utc", iso(current.week.end), iso(previous.week.end))
@@ -667,14 +671,12 @@ def to_csv(config: Any, current: Figures, previous: Figures) -> bytes:
     for i, day in enumerate(current.week.days):
         before = previous.by_day.get(previous.week.days[i], 0)
         row("volume_by_day", day.isoformat(), "mentions", current.by_day[day], before)
-    for source in sorted(set(current.by_source) | set(previous.by_source)):
-        row(
-            "volume_by_source",
-            source,
-            "mentions",
-            current.by_source.get(source, 0),
-            previous.by_source.get(source, 0),
-        )
+    counts(
+        "volume_by_source",
+        current.by_source,
+        previous.by_source,
+        sorted(set(current.by_source) | set(previous.by_source)),
+    )
     totals = (sum(current.voice.values()), sum(previous.voice.values()))
     for name in current.voice:
         now, before = current.voice[name], previous.voice.get(name, 0)
@@ -686,20 +688,12 @@ def to_csv(config: Any, current: Figures, previous: Figures) -> bytes:
             round(100 * now / totals[0], 2) if totals[0] else "",
             round(100 * before / totals[1], 2) if totals[1] else "",
         )
-    for s in SENTIMENTS:
-        row("sentiment", s, "mentions", current.sentiment[s], previous.sentiment.get(s, 0))
+    counts("sentiment", current.sentiment, previous.sentiment, SENTIMENTS)
     for day, values in current.sentiment_by_day.items():
         for s in SENTIMENTS:
             row("sentiment_by_day", day.isoformat(), s, values[s])
-    for intent in INTENTS:
-        if current.intents.get(intent) or previous.intents.get(intent):
-            row(
-                "intent",
-                intent,
-                "mentions",
-                current.intents.get(intent, 0),
-                previous.intents.get(intent, 0),
-            )
+    used = [i for i in INTENTS if i in current.intents or i in previous.intents]
+    counts("intent", current.intents, previous.intents, used)
     for source in sorted(set(current.response) | set(previous.response)):
         now_t, before_t = current.response.get(source), previous.response.get(source)
         for metric in ("count", "median", "p90"):
@@ -782,7 +776,7 @@ def render(config: Any, built: Built, lang: str) -> Any:
     )
     filename = csv_name(config, built.week)
     rendered = mail.render("report", subject=subject, r=v, csv_file=filename)
-    rendered.attachments = [(filename, to_csv(config, built.current, built.previous), "text/csv")]
+    rendered.attachments = [(filename, to_csv(built.current, built.previous), "text/csv")]
     return rendered
 
 

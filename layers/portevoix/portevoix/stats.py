@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from . import aws, store
 
@@ -85,19 +84,6 @@ def read(start: datetime, end: datetime) -> dict[datetime, dict[str, int]]:
         hour = by_key[(item["PK"], item["SK"])]
         found[hour] = {k: int(v) for k, v in item.items() if k not in ("PK", "SK", "expires_at")}
     return found
-
-
-def by_local_day(
-    counters: Mapping[datetime, Mapping[str, int]], tz: ZoneInfo
-) -> dict[date, Counter[str]]:
-    """Hourly counters summed per local day of ``tz``."""
-    days: dict[date, Counter[str]] = {}
-    for hour, values in counters.items():
-        # The hour's middle decides its day: in half-hour zones, the hour that
-        # holds local midnight belongs to the day it starts, as in ``hours``.
-        day = (hour + _HOUR / 2).astimezone(tz).date()
-        days.setdefault(day, Counter()).update(values)
-    return days
 
 
 def total(counters: Mapping[datetime, Mapping[str, int]]) -> Counter[str]:
