@@ -73,9 +73,10 @@ def measure_handlers() -> dict[str, float]:
     import yaml
     from moto import mock_aws
 
-    from portevoix import aws, digest, engagement, report, runtime, store
-    from portevoix.localmode import FeedServer, LambdaContext, StreamPump, create_table
-    from portevoix.runtime import schedule_event
+    from portevoix.core import aws, runtime, store
+    from portevoix.reporting import digest, engagement, report
+    from portevoix_local.schedules import job_event as schedule_event
+    from portevoix_local.stack import FeedServer, LambdaContext, StreamPump, create_table
     from tests.helpers import make_config
 
     now = datetime.now(UTC)
@@ -220,8 +221,8 @@ def measure_post() -> dict[str, float]:
 def main() -> int:
     args = arguments(__doc__)
     results = {k: round(v, 3) for k, v in {**measure_handlers(), **measure_post()}.items()}
-    from portevoix import cost
-    from portevoix.config import load_config
+    from portevoix.core.config import load_config
+    from portevoix_local import cost
 
     base = baseline("baseline-cost.json")
     drift = []

@@ -20,7 +20,7 @@ from bench.common import arguments, baseline, save  # noqa: E402
 
 
 def _config(account: dict[str, Any]) -> Any:
-    from portevoix.config import Config
+    from portevoix.core.config import Config
 
     return Config.model_validate(
         {
@@ -36,7 +36,7 @@ def _config(account: dict[str, Any]) -> Any:
 def measure(
     account: dict[str, Any], token: str, variant: Any, add_mention: Any
 ) -> dict[str, float]:
-    from portevoix import secrets
+    from portevoix.core import secrets
     from portevoix.networks import build
 
     os.environ["BENCH_TOKEN"] = token
@@ -134,7 +134,7 @@ def run() -> dict[str, dict[str, float]]:
             json={"handle": handle, "email": f"{handle}@x.test", "password": password},
             timeout=30,
         ).raise_for_status()
-        from portevoix import secrets
+        from portevoix.core import secrets
         from portevoix.networks import build
 
         os.environ["BENCH_TOKEN"] = password

@@ -26,8 +26,9 @@ def run() -> dict[str, Any]:
     from mastodon_mock.testing.server import MockServer
     from moto import mock_aws
 
-    from portevoix import approval, aws, posts, runtime
-    from portevoix.localmode import (
+    from portevoix.core import aws, runtime
+    from portevoix.publishing import approval, posts
+    from portevoix_local.stack import (
         FUNCTIONS,
         MOTO_CONFIG,
         create_workflow,

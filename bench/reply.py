@@ -31,9 +31,9 @@ def run() -> dict[str, Any]:
     from moto import mock_aws
 
     from functions.reply.app import lambda_handler
-    from portevoix import aws, runtime, store
-    from portevoix.classify import Classifier
-    from portevoix.localmode import StreamPump, provision
+    from portevoix.core import aws, runtime, store
+    from portevoix.inbox.classify import Classifier
+    from portevoix_local.stack import StreamPump, provision
 
     sample = texts()
     classifier = Classifier()

@@ -2,9 +2,13 @@
 
 Prints items per second, DynamoDB requests per new item, the share of 304s
 on the second poll, peak memory, and the veille handler's cold import time
-as a ratio to ``import boto3`` in the same run; compares each with
-bench/baseline.json and with the issue's targets. Exit 1 if a target is
-missed. Usage: python bench/veille.py [--feeds N] [--items N] [--save]
+as a ratio to ``import boto3`` in the same run; then the scale run: the
+whole ``portevoix veille`` command of the local mode on 1,000 loopback feeds
+of 20 items, twice, against the fetch-and-parse floor measured in the same
+run (first poll <= 3 x that floor, second <= 2 x the 304 fetch floor + 5 s).
+Compares each with bench/baseline.json and with the targets; exit 1 if a
+target is missed. Usage: python bench/veille.py [--feeds N] [--items N]
+[--scale-feeds N] [--scale-items N] [--save]
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ TARGETS = {  # metric: (comparison, value)
     "ddb_requests_per_new_item": ("<=", 0.1),
     "second_poll_304_share": (">=", 1.0),
     "handler_import_ratio_to_boto3": ("<=", 1.5),
+    "scale_first_ratio_to_floor": ("<=", 3.0),
+    "scale_second_over_budget_s": ("<=", 0.0),
 }
 LOREM = (
     "Le community management demande de suivre les réseaux sociaux, la presse et les blogs. "
@@ -83,10 +89,10 @@ def run(feeds: int, items: int) -> dict[str, float]:
     fake_aws_env(TABLE_NAME="portevoix-bench")
     from moto import mock_aws
 
-    from portevoix import aws
-    from portevoix.config import Config
-    from portevoix.localmode import FeedServer, create_table
-    from portevoix.veille import poll
+    from portevoix.core import aws
+    from portevoix.core.config import Config
+    from portevoix.listening.poller import poll
+    from portevoix_local.stack import FeedServer, create_table
 
     now = datetime.now(UTC).replace(microsecond=0)
     calls: list[str] = []
@@ -133,15 +139,112 @@ def run(feeds: int, items: int) -> dict[str, float]:
     }
 
 
+def scale_run(feeds: int, items: int) -> dict[str, float]:
+    """The local mode's whole command against what fetching and parsing alone cost."""
+    import shutil
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    import yaml
+
+    from portevoix.core.http import AddressPolicy, Fetcher, Limits
+    from portevoix.listening import feeds as feedmod
+    from portevoix_local.stack import FeedServer
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    folder = Path(tempfile.mkdtemp(prefix="pv-scale-"))
+    try:
+        with FeedServer() as server:
+            urls = [server.url(f"/{n}.rss") for n in range(feeds)]
+            for n in range(feeds):
+                server.set(f"/{n}.rss", feed_body(n, items, now))
+            fetcher = Fetcher(AddressPolicy(allow_private=True), Limits(), pool_size=16)
+
+            def fetch_parse(n: int) -> tuple[str | None, str | None]:
+                resp = fetcher.get(urls[n])
+                feedmod.parse(resp.body, url=urls[n], feed_key=f"f{n}", headers=resp.headers)
+                return resp.headers.get("etag"), resp.headers.get("last-modified")
+
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(16) as pool:
+                validators = list(pool.map(fetch_parse, range(feeds)))
+            floor = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            with ThreadPoolExecutor(16) as pool:
+                statuses = list(
+                    pool.map(
+                        lambda n: (
+                            fetcher.get(
+                                urls[n], etag=validators[n][0], last_modified=validators[n][1]
+                            ).status
+                        ),
+                        range(feeds),
+                    )
+                )
+            fetch_floor = time.perf_counter() - t0
+            assert set(statuses) == {304}, set(statuses)
+            config = folder / "brand.yaml"
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "brand": {"name": "Porte-voix"},
+                        "sender": "bench@brand.example",
+                        "team": [{"email": "cm@brand.example"}],
+                        "feeds": [{"id": f"f{n}", "url": u} for n, u in enumerate(urls)],
+                        "fetch": {"allow_private_networks": True},
+                    }
+                ),
+                encoding="utf-8",
+            )
+            env = {
+                **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTEVOIX_"))},
+                "PORTEVOIX_HOME": str(folder / "home"),
+            }
+            command = [
+                sys.executable,
+                "-m",
+                "portevoix_local.cli",
+                "veille",
+                "--config",
+                str(config),
+            ]
+            timings = []
+            for _ in range(2):
+                t0 = time.perf_counter()
+                done = subprocess.run(command, env=env, capture_output=True, text=True)
+                timings.append(time.perf_counter() - t0)
+                assert done.returncode == 0, done.stderr[-2000:]
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    first, second = timings
+    return {
+        "scale_feeds": feeds,
+        "scale_items": feeds * items,
+        "scale_fetch_parse_floor_s": round(floor, 2),
+        "scale_fetch_304_floor_s": round(fetch_floor, 2),
+        "scale_first_command_s": round(first, 2),
+        "scale_first_ratio_to_floor": round(first / floor, 2),
+        "scale_second_command_s": round(second, 2),
+        "scale_second_budget_s": round(2 * fetch_floor + 5, 2),
+        "scale_second_over_budget_s": round(second - (2 * fetch_floor + 5), 2),
+        "scale_peak_rss_mb": round(peak / 1024, 1),
+    }
+
+
 def main() -> int:
     args = arguments(
         __doc__,
         ("--feeds", {"type": int, "default": 200}),
         ("--items", {"type": int, "default": 50}),
+        ("--scale-feeds", {"type": int, "default": 1000}),
+        ("--scale-items", {"type": int, "default": 20}),
     )
 
     results = run(args.feeds, args.items)
     results.update(import_times())
+    if args.scale_feeds:
+        results.update(scale_run(args.scale_feeds, args.scale_items))
     base_values = baseline("baseline.json")
     failed = False
     print(f"{'metric':34} {'value':>10} {'baseline':>10}  target")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
-from tests.helpers import REGION, ROOT, SENDER, ChaosServer, RequestCounter, make_config
-
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # functions.* handlers
+from tests.helpers import REGION, SENDER, ChaosServer, RequestCounter, make_config
 
 
 @pytest.fixture
@@ -42,9 +38,9 @@ def aws(aws_env: None) -> Iterator[Any]:
     """moto with the table created from infra/template.yaml and the sender verified."""
     from moto import mock_aws
 
-    from portevoix import aws as pv_aws
-    from portevoix import runtime
-    from portevoix.localmode import create_table
+    from portevoix.core import aws as pv_aws
+    from portevoix.core import runtime
+    from portevoix_local.stack import create_table
 
     pv_aws.reset()
     runtime.reset()
@@ -65,7 +61,7 @@ def ddb_requests(aws: Any) -> RequestCounter:
 
 @pytest.fixture
 def feed_server() -> Iterator[Any]:
-    from portevoix.localmode import FeedServer
+    from portevoix_local.stack import FeedServer
 
     with FeedServer() as server:
         yield server

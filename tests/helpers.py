@@ -32,7 +32,7 @@ def shared_path(*parts: str) -> Path:
 
 def make_config(**overrides: Any) -> Any:
     """A valid configuration; keyword arguments replace top-level sections."""
-    from portevoix.config import Config
+    from portevoix.core.config import Config
 
     data: dict[str, Any] = {
         "brand": {"name": "Porte-voix", "aliases": ["@portevoix"]},

@@ -6,8 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from portevoix import telemetry
-from portevoix.logs import install as redact_secrets
+from portevoix.core import runtime, telemetry
+from portevoix.core.logs import install as redact_secrets
+from portevoix.publishing import workflow
 
 logger = redact_secrets(Logger(service="publish"))
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="publish")
@@ -27,14 +28,12 @@ TASKS = (
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from portevoix import publishing, runtime
-
     task = event.get("task")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
     config = runtime.config()
     args = {k: v for k, v in event.items() if k != "task"}
-    result = getattr(publishing, task)(config, **args)
+    result = getattr(workflow, task)(config, **args)
     if task == "record":  # once per post: what went out, what failed
         telemetry.record(
             metrics,

@@ -12,8 +12,9 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from portevoix import telemetry
-from portevoix.logs import install as redact_secrets
+from portevoix.core import runtime, telemetry
+from portevoix.core.logs import install as redact_secrets
+from portevoix.inbox import filing, inbound
 
 logger = redact_secrets(Logger(service="reply"))
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="reply")
@@ -24,8 +25,6 @@ _filed: list[str] = []  # mentions filed in the batch being processed
 
 def record_handler(record: DynamoDBRecord) -> None:
     """One stream record; an exception marks only this record as failed."""
-    from portevoix import inbox, runtime
-
     image = record.dynamodb.new_image if record.dynamodb else None
     if (
         record.event_name is None
@@ -34,9 +33,9 @@ def record_handler(record: DynamoDBRecord) -> None:
         or image.get("SK") != "MENTION"
     ):
         return  # updates and other entities are not new mentions
-    filed = inbox.handle_new(runtime.config(), dict(image), alert=False)
+    filed = filing.handle_new(runtime.config(), dict(image), alert=False)
     _filed.append(filed["PK"])
-    if inbox.is_urgent(filed):
+    if filing.is_urgent(filed):
         _urgent.append(filed)
     logger.info(
         "mention filed",
@@ -47,8 +46,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 def _inbound(event: dict[str, Any]) -> dict[str, Any]:
     """An S3 event: emails SES stored under inbound/ become mentions."""
     from urllib.parse import unquote_plus
-
-    from portevoix import inbound
 
     created = 0
     for record in event["Records"]:
@@ -65,7 +62,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     records = event.get("Records") or []
     if records and records[0].get("eventSource") == "aws:s3":
         return _inbound(event)
-    from portevoix import inbox, runtime
 
     _urgent.clear()
     _filed.clear()
@@ -76,7 +72,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # One email per kind for the whole batch; if it fails, the claims are
         # released and the hourly inbox email carries them: nothing is lost.
         try:
-            inbox.notify_urgent(runtime.config(), list(_urgent))
+            filing.notify_urgent(runtime.config(), list(_urgent))
         except Exception:  # noqa: BLE001 - reported, and left to the grouped email
             logger.exception("urgent alert not sent; the next inbox email will carry it")
     telemetry.record(metrics, "reply", MentionsFiled=len(_filed), UrgentAlerts=len(_urgent))

@@ -6,8 +6,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from portevoix import telemetry
-from portevoix.logs import install as redact_secrets
+from portevoix.accounts import health
+from portevoix.core import runtime, telemetry
+from portevoix.core.logs import install as redact_secrets
+from portevoix.inbox import filing
+from portevoix.publishing import workflow
+from portevoix.reporting import digest, engagement, report
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="report"))
@@ -17,8 +21,6 @@ JOBS = ("digest", "report", "metrics", "accounts", "inbox")
 
 def _collect(config: Any, when: Any) -> dict[str, Any]:
     """Engagement of recent posts; a network that fails is listed, never fatal."""
-    from portevoix import engagement
-
     collected = engagement.collect(config, when).to_dict()
     telemetry.record(metrics, "report", EngagementRead=collected["read"])
     return collected
@@ -27,8 +29,6 @@ def _collect(config: Any, when: Any) -> dict[str, Any]:
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from portevoix import runtime
-
     job = event.get("job", "digest")
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}: this function runs {', '.join(JOBS)}")
@@ -36,13 +36,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     when = runtime.event_time(event)
     sent: list[dict[str, Any]] = []
     if job == "digest":
-        from portevoix import digest
-
         sent = digest.send(config, when, once_per_day=True)
         result: dict[str, Any] = {"job": job, "sent": len(sent)}
     elif job == "report":  # weekly: fresh engagement first, then the last complete week
-        from portevoix import report
-
         collected = _collect(config, when)
         if config.report.enabled:
             week = report.Week.parse(event["week"], config.tz) if event.get("week") else None
@@ -51,21 +47,17 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     elif job == "metrics":  # daily: engagement of the posts of the last days
         result = {"job": job, "engagement": _collect(config, when)}
     elif job == "accounts":  # the daily run: account health, then approval reminders
-        from portevoix import accounts, publishing
-
-        statuses = accounts.check(config, when)
-        sent = accounts.alert(config, statuses, when)
+        statuses = health.check(config, when)
+        sent = health.alert(config, statuses, when)
         result = {
             "job": job,
             "sent": len(sent),
             "accounts": {s.account: s.status for s in statuses},
-            "reminded": publishing.remind(config, when),
+            "reminded": workflow.remind(config, when),
         }
     else:  # inbox, hourly: the grouped email, at the team's hours only
-        from portevoix import inbox
-
         local_hour = when.astimezone(config.tz).hour
-        notified = inbox.send_batch(config, when) if local_hour in config.inbox.hours else []
+        notified = filing.send_batch(config, when) if local_hour in config.inbox.hours else []
         result = {"job": job, "sent": 1 if notified else 0, "mentions": len(notified)}
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))

@@ -20,7 +20,7 @@ def run(home: Path, *args: str, cwd: Path | None = None) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTEVOIX_"))}
     env.update(PORTEVOIX_HOME=str(home), PYTHONPATH=str(ROOT))
     return subprocess.run(
-        [sys.executable, "-m", "portevoix.cli", *args],
+        [sys.executable, "-m", "portevoix_local.cli", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -224,3 +224,76 @@ def test_report_files_and_cost_as_a_user_runs_them(tmp_path: Path, config_file: 
     assert est["total_usd"] == pytest.approx(sum(line["usd"] for line in est["lines"]), abs=0.02)
     text = run(home, "cost", "--config", str(ROOT / "config" / "example.yaml")).stdout
     assert "Total: $" in text and "Step Functions: state transitions" in text
+
+
+def test_every_brand_mention_is_filed_past_one_page_of_stream_records(
+    tmp_path: Path, feed_server: Any
+) -> None:
+    """600 brand items write 1,200+ stream records: all of them reach the inbox."""
+    for n in range(3):
+        feed_server.set(
+            f"/big{n}.rss",
+            rss([(f"Porte-voix, article {n}-{i}", f"https://ex.com/{n}/{i}") for i in range(200)]),
+        )
+    data = {
+        "brand": {"name": "Porte-voix"},
+        "sender": SENDER,
+        "team": [{"email": "cm@brand.example", "language": "en"}],
+        "feeds": [{"id": f"big{n}", "url": feed_server.url(f"/big{n}.rss")} for n in range(3)],
+        "fetch": {"allow_private_networks": True},
+    }
+    config = tmp_path / "brand.yaml"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    home = tmp_path / "home"
+    polled = run(home, "veille", "--config", str(config), "--json")
+    assert polled.returncode == 0, polled.stderr
+    assert json.loads(polled.stdout)["mentions"] == 600
+    unfiled = run(home, "inbox", "--config", str(config), "--status", "new", "--json")
+    assert json.loads(unfiled.stdout) == []
+    filed = [
+        m
+        for status in ("needs_reply", "ignored")
+        for m in json.loads(
+            run(home, "inbox", "--config", str(config), "--status", status, "--json").stdout
+        )
+    ]
+    assert len(filed) == 600
+
+
+def test_the_local_state_grows_with_what_changed(tmp_path: Path, config_file: Path) -> None:
+    """A command journals what it wrote; an unchanged poll writes nothing at all."""
+    home = tmp_path / "home"
+    run(home, "veille", "--config", str(config_file))
+    journal = home / "state" / "journal.jsonl"
+    first = journal.read_text(encoding="utf-8").splitlines()
+    assert first and all(json.loads(line)["op"] in ("INSERT", "MODIFY") for line in first)
+    run(home, "veille", "--config", str(config_file))  # the feed answers 304
+    assert journal.read_text(encoding="utf-8").splitlines() == first
+    listed = run(home, "inbox", "--config", str(config_file), "--json")
+    assert [m["text"] for m in json.loads(listed.stdout)] == ["Porte-voix recrute"]
+
+
+def test_local_run_and_inbound_email(tmp_path: Path, config_file: Path) -> None:
+    home = tmp_path / "home"
+    eml = tmp_path / "plainte.eml"
+    eml.write_bytes(
+        b"From: Sam <sam@client.example>\r\nTo: contact@porte-voix.example\r\n"
+        b"Subject: Remboursement\r\nMessage-ID: <r1@client.example>\r\n\r\n"
+        b"Toujours pas rembourse apres trois semaines, c'est inadmissible.\r\n"
+    )
+    first = run(home, "local", "inbound", str(eml), "--config", str(config_file))
+    assert first.returncode == 0, first.stderr
+    again = run(home, "local", "inbound", str(eml), "--config", str(config_file))
+    assert "already in the inbox" in again.stdout  # the same Message-ID: nothing doubled
+    listed = json.loads(run(home, "inbox", "--config", str(config_file), "--json").stdout)
+    assert [(m["source"], m["intent"]) for m in listed] == [("email", "complaint")]
+    digest = run(home, "local", "run", "digest", "--config", str(config_file))
+    assert digest.returncode == 0, digest.stderr
+    assert json.loads(digest.stdout)["sent"]
+    assert list((home / "outbox").glob("*digest*.html"))
+    unknown = run(home, "local", "run", "tea", "--config", str(config_file))
+    assert unknown.returncode == 2 and "no schedule 'tea'" in unknown.stderr
+    missing = run(
+        home, "local", "inbound", str(tmp_path / "nope.eml"), "--config", str(config_file)
+    )
+    assert missing.returncode == 2 and "cannot read" in missing.stderr

@@ -11,9 +11,9 @@ import yaml
 
 from functions.report.app import lambda_handler as report_handler
 from functions.veille.app import lambda_handler as veille_handler
-from portevoix.errors import ConfigError
-from portevoix.localmode import LambdaContext
-from portevoix.runtime import schedule_event
+from portevoix.core.errors import ConfigError
+from portevoix_local.schedules import job_event as schedule_event
+from portevoix_local.stack import LambdaContext
 from tests.helpers import SENDER, rss
 
 CONFIG = {
@@ -77,7 +77,7 @@ def test_cli_finds_a_deployed_stack_through_its_outputs(
 ) -> None:
     import os
 
-    from portevoix.localserve import connect_stack
+    from portevoix_local.serve import connect_stack
 
     for key in ("STATE_MACHINE_ARN", "CONFIG_PARAMETER", "TABLE_NAME"):
         monkeypatch.setenv(key, "before")  # restored after the test

@@ -31,7 +31,7 @@ def cli(
 ) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **(env or {}), "PORTEVOIX_HOME": str(home), "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "portevoix.cli", *args],
+        [sys.executable, "-m", "portevoix_local.cli", *args],
         capture_output=True,
         text=True,
         env=full,
@@ -76,7 +76,7 @@ def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
         [
             sys.executable,
             "-m",
-            "portevoix.cli",
+            "portevoix_local.cli",
             "local",
             "serve",
             "--config",
@@ -107,7 +107,7 @@ def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
         except subprocess.TimeoutExpired:
             proc.kill()
         x.close()
-    assert (home / "state" / "table.json").exists()  # state saved on stop
+    assert (home / "state" / "journal.jsonl").exists()  # what changed is journaled
 
 
 def write_post(tmp: Path, name: str, at: str | None = None) -> Path:
@@ -257,3 +257,48 @@ def test_approver_clicks_approve_in_a_real_browser(stack: dict[str, Any]) -> Non
     state = wait_status(stack, post["post_id"], "published")
     assert all(n["status"] == "published" for n in state["networks"].values())
     assert requests  # (used by the Mastodon helper)
+
+
+EMAIL = (
+    b"From: Lea Martin <lea@client.example>\r\n"
+    b"To: contact@cyclia.example\r\n"
+    b"Subject: Ma commande\r\n"
+    b"Message-ID: <q1@client.example>\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Bonjour, quand ma commande Urban 3 sera-t-elle livr\xc3\xa9e ? Merci\r\n"
+)
+
+
+def test_every_command_acts_on_the_running_stack(stack: dict[str, Any]) -> None:
+    """inbox, freeze, local inbound and local run talk to `local serve`, not to a copy."""
+    from portevoix.core import aws, runtime, store
+    from portevoix_local.serve import connect
+
+    home, config = stack["home"], str(stack["tmp"] / "brand.yaml")
+    eml = stack["tmp"] / "question.eml"
+    eml.write_bytes(EMAIL)
+    handed = cli(home, "local", "inbound", str(eml), "--config", config, env=stack["env"])
+    assert handed.returncode == 0, handed.stderr
+    assert "in the inbox" in handed.stdout
+    found = [
+        m
+        for status in ("needs_reply", "new", "ignored")
+        for m in json.loads(
+            cli(home, "inbox", "--status", status, "--config", config, "--json").stdout
+        )
+    ]
+    assert [m["source"] for m in found] == ["email"]
+    assert found[0]["status"] != "new"  # the serve's stream consumer filed it
+    assert cli(home, "freeze", "on", "--config", config).returncode == 0
+    ran = cli(home, "local", "run", "digest", "--config", config, env=stack["env"])
+    assert ran.returncode == 0, ran.stderr
+    assert list((home / "outbox").glob("*digest*.eml"))
+    saved = dict(os.environ)
+    try:
+        connect(home)
+        assert store.get(*store.freeze_key())["frozen"] is True  # the running stack is frozen
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        aws.reset()
+        runtime.reset()

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from portevoix import report
+from portevoix.reporting import report
 from tests.e2e.test_local_serve import chromium, launch
 from tests.helpers import ROOT
 from tests.integration.test_report import W47, seeded  # noqa: F401 - the seeded week

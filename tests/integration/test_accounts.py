@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from portevoix import accounts, secrets
+from portevoix.accounts import health
+from portevoix.core import secrets
 from tests.helpers import make_config, put_config
 from tests.integration.test_digest import parts, sent_messages
 
@@ -41,7 +42,7 @@ def test_each_account_gets_a_status(aws: Any, api: str, monkeypatch: pytest.Monk
         soon=json.dumps({"access_token": "bob_token", "expires_at": soon}),
         revoked="nope",
     )
-    statuses = {s.account: s for s in accounts.check(config, NOW)}
+    statuses = {s.account: s for s in health.check(config, NOW)}
     assert statuses["good"].status == "ok" and statuses["good"].identity == "@alice"
     assert statuses["soon"].status == "expiring" and soon in statuses["soon"].detail
     assert (
@@ -49,7 +50,7 @@ def test_each_account_gets_a_status(aws: Any, api: str, monkeypatch: pytest.Monk
         and "reconnect this account" in statuses["revoked"].detail
     )
 
-    sent = accounts.alert(config, list(statuses.values()), NOW)
+    sent = health.alert(config, list(statuses.values()), NOW)
     assert {s["lang"] for s in sent} == {"fr", "en"}
     texts = {m["To"]: parts(m)[0] for m in sent_messages()}
     fr = texts["camille@brand.example"]
@@ -60,14 +61,14 @@ def test_each_account_gets_a_status(aws: Any, api: str, monkeypatch: pytest.Monk
     assert "good" not in fr
     assert "Expiring soon" in texts["alex@brand.example"]
     # Once a day, however often the schedule retries.
-    assert accounts.alert(config, list(statuses.values()), NOW + timedelta(hours=1)) == []
+    assert health.alert(config, list(statuses.values()), NOW + timedelta(hours=1)) == []
 
 
 def test_nothing_to_say_sends_nothing(aws: Any, api: str, monkeypatch: pytest.MonkeyPatch) -> None:
     config = config_with(api, monkeypatch, good="alice_token")
-    statuses = accounts.check(config, NOW)
+    statuses = health.check(config, NOW)
     assert [s.status for s in statuses] == ["ok"]
-    assert accounts.alert(config, statuses, NOW) == [] and sent_messages() == []
+    assert health.alert(config, statuses, NOW) == [] and sent_messages() == []
 
 
 def test_daily_job_of_the_report_function(
@@ -75,8 +76,8 @@ def test_daily_job_of_the_report_function(
 ) -> None:
 
     from functions.report.app import lambda_handler
-    from portevoix.localmode import LambdaContext
-    from portevoix.runtime import schedule_event
+    from portevoix_local.schedules import job_event as schedule_event
+    from portevoix_local.stack import LambdaContext
 
     config = config_with(api, monkeypatch, masto="revoked")
     put_config(aws, monkeypatch, config)

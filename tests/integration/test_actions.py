@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from portevoix import store
+from portevoix.core import store
 from tests.helpers import put_config
 from tests.integration.test_digest import parts, sent_messages
 from tests.integration.test_mastodon import alice_statuses
@@ -18,7 +18,7 @@ from tests.integration.test_replies import config_with, receive
 
 def page(method: str, link: str, form: dict[str, str] | None = None) -> dict[str, Any]:
     from functions.approval.app import lambda_handler
-    from portevoix.localmode import LambdaContext
+    from portevoix_local.stack import LambdaContext
 
     event = {
         "version": "2.0",

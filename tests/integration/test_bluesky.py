@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from portevoix import secrets
+from portevoix.core import secrets
 from portevoix.networks import AuthError, Media, Rejected, Variant, build, publish_once
 from portevoix.networks.bluesky import tid_for
 from tests.helpers import SHARED, ChaosServer, LossyProxy, make_config, respond

@@ -11,9 +11,10 @@ from typing import Any
 import feedparser
 import pytest
 
-from portevoix import digest, store
-from portevoix.localmode import FeedServer
-from portevoix.veille import poll
+from portevoix.core import store
+from portevoix.listening.poller import poll
+from portevoix.reporting import digest
+from portevoix_local.stack import FeedServer
 from tests.helpers import RequestCounter, make_config, shared_path
 
 pytestmark = pytest.mark.slow
@@ -104,7 +105,7 @@ def test_every_real_world_feed_is_parsed_and_every_entry_stored_once(
         assert not parsed.entries and not parsed.version, (keys[key].name, error)
         assert "not a feed" in error
 
-    from portevoix import feeds as feedmod
+    from portevoix.listening import feeds as feedmod
 
     union: set[str] = set()
     for key, path in keys.items():
@@ -139,7 +140,7 @@ def test_hostile_html_never_survives_in_storage_or_the_digest(
     assert len(files) >= 700
     cfg, report, keys = serve_and_poll(feed_server, files, digest={"max_items_per_group": 100})
     assert not report.failed, report.failed[:3]
-    from portevoix import aws as pv_aws
+    from portevoix.core import aws as pv_aws
 
     rows: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": store.table_name()}

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portevoix import crisis, inbox, publishing, store
+from portevoix.core import store
+from portevoix.inbox import crisis, filing
+from portevoix.publishing import workflow
 from tests.helpers import make_config
 from tests.integration.test_digest import sent_messages
 
@@ -53,12 +55,12 @@ def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any)
     )
     week(lambda i: i % 3)  # 0, 1 or 2 negative mentions an hour
     for i in range(15):
-        inbox.handle_new(
+        filing.handle_new(
             config, complaint(i, NOW + timedelta(seconds=i)), NOW + timedelta(seconds=i)
         )
     for i in range(15, 22):  # the burst goes on into the next hour
         later = NOW + timedelta(minutes=50 + i)
-        inbox.handle_new(config, complaint(i, later), later)
+        filing.handle_new(config, complaint(i, later), later)
     crisis_mails = [
         m
         for m in sent_messages()
@@ -90,7 +92,7 @@ def test_a_normal_busy_day_stays_quiet(aws: Any) -> None:
     config = make_config()
     week(lambda i: 8 + i % 7)  # 8 to 14 an hour, every hour
     for i in range(14):
-        inbox.handle_new(
+        filing.handle_new(
             config, complaint(i, NOW + timedelta(seconds=i)), NOW + timedelta(seconds=i)
         )
     assert crisis.check(config, NOW) is None
@@ -104,6 +106,6 @@ def test_a_normal_busy_day_stays_quiet(aws: Any) -> None:
 def test_freeze_holds_the_publish_workflow(aws: Any) -> None:
     config = make_config()
     crisis.freeze(True, by="camille")
-    assert publishing.check_freeze(config, "any") == {"frozen": True}
+    assert workflow.check_freeze(config, "any") == {"frozen": True}
     crisis.freeze(False)
-    assert publishing.check_freeze(config, "any") == {"frozen": False}
+    assert workflow.check_freeze(config, "any") == {"frozen": False}

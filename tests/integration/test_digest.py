@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from portevoix import digest
-from portevoix.errors import MailError
-from portevoix.veille import poll
+from portevoix.core.errors import MailError
+from portevoix.listening.poller import poll
+from portevoix.reporting import digest
 from tests.helpers import REGION, make_config, respond, rss
 from tests.integration.test_corpus import unsafe
 
@@ -186,10 +186,11 @@ def test_digest_window_is_shown_in_the_brand_time_zone(aws: Any) -> None:
 
 
 def test_mentions_stay_in_the_digest_after_the_inbox_filed_them(seeded: Any) -> None:
-    from portevoix import inbox, store
+    from portevoix.core import store
+    from portevoix.inbox import filing
 
     for m in store.query_gsi1("INBOX#new"):
-        inbox.triage(seeded, m)
+        filing.triage(seeded, m)
     assert store.query_gsi1("INBOX#new") == []
     sent = digest.send(seeded, NOW + timedelta(minutes=5))
     assert "3 mention(s)" in sent[0]["subject"]  # the spam-free mentions of the day

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from portevoix import engagement, report, store
+from portevoix.core import store
 from portevoix.networks import Metrics, RateLimited, TransientError
+from portevoix.reporting import engagement, report
 from tests.helpers import make_config
 from tests.integration.test_mastodon import as_user, mastodon
 from tests.integration.test_report import publication

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from portevoix.errors import BlockedAddressError, FetchError
-from portevoix.fetch import AddressPolicy, Fetcher, Limits, parse_retry_after
+from portevoix.core.errors import BlockedAddressError, FetchError
+from portevoix.core.http import AddressPolicy, Fetcher, Limits, parse_retry_after
 from tests.helpers import ChaosServer, respond, rss
 
 LOOPBACK_ONLY = AddressPolicy(allow_networks=(ipaddress.ip_network("127.0.0.1/32"),))

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from functions.reply.app import lambda_handler
-from portevoix import inbox, replies, store
-from portevoix.localmode import LambdaContext
+from portevoix.core import store
+from portevoix.inbox import filing, replies
+from portevoix_local.stack import LambdaContext
 from tests.helpers import make_config
 from tests.integration.test_digest import sent_messages
 
@@ -82,7 +83,7 @@ def test_an_email_becomes_a_mention_once_with_its_attachment(bucket: Any) -> Non
 def test_the_reply_goes_back_by_email_in_the_thread(bucket: Any) -> None:
     config = make_config()
     deliver(bucket, "inbound/msg-2", customer_email())
-    filed = inbox.handle_new(config, store.query_gsi1("INBOX#new")[0])
+    filed = filing.handle_new(config, store.query_gsi1("INBOX#new")[0])
     assert filed["intent"] == "complaint" and filed["status"] == "needs_reply"
     done = replies.reply(
         config, filed["PK"][8:], "Bonjour Jeanne, nous renvoyons votre colis aujourd'hui."

@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from functions.reply.app import lambda_handler as reply
-from portevoix import inbox, store
-from portevoix.localmode import StreamPump
-from portevoix.veille import poll
+from portevoix.core import store
+from portevoix.inbox import filing
+from portevoix.listening.poller import poll
+from portevoix_local.stack import StreamPump
 from tests.helpers import make_config, put_config, rss
 from tests.integration.test_digest import parts, sent_messages
 
@@ -76,7 +77,7 @@ def test_a_replayed_batch_never_alerts_twice(seeded: Any) -> None:
     config, pump = seeded
     records = pump.records()
     event = {"Records": records}
-    from portevoix.localmode import LambdaContext
+    from portevoix_local.stack import LambdaContext
 
     reply(event, LambdaContext("r"))
     reply(event, LambdaContext("r"))  # the stream delivers the batch again after a timeout
@@ -84,7 +85,7 @@ def test_a_replayed_batch_never_alerts_twice(seeded: Any) -> None:
 
 
 def test_one_bad_record_fails_alone(seeded: Any) -> None:
-    from portevoix.localmode import LambdaContext
+    from portevoix_local.stack import LambdaContext
 
     config, pump = seeded
     records = pump.records()
@@ -102,11 +103,11 @@ def test_one_bad_record_fails_alone(seeded: Any) -> None:
 def test_the_batched_inbox_email_lists_what_needs_a_reply_once(seeded: Any) -> None:
     config, pump = seeded
     pump.pump(reply)
-    sent = inbox.send_batch(config, NOW)
+    sent = filing.send_batch(config, NOW)
     assert len(sent) == 1  # the question; the crisis was already told, the spam is ignored
     batch = [m for m in sent_messages() if "Boîte de réception" in m["Subject"]]
     assert "1 message(s)" in batch[0]["Subject"] and "Question" in parts(batch[0])[0]
-    assert inbox.send_batch(config, NOW) == []
+    assert filing.send_batch(config, NOW) == []
 
 
 def test_comprehend_when_the_configuration_asks_for_it(
@@ -124,10 +125,10 @@ def test_comprehend_when_the_configuration_asks_for_it(
     }
     store.batch_put([record])
     rules = make_config()
-    assert inbox.triage(rules, dict(record))["sentiment"] == "negative"
+    assert filing.triage(rules, dict(record))["sentiment"] == "negative"
     with_comprehend = make_config(inbox={"comprehend": {"enabled": True, "region": "eu-west-1"}})
     assert (
-        inbox.triage(with_comprehend, dict(record))["sentiment"] == "neutral"
+        filing.triage(with_comprehend, dict(record))["sentiment"] == "neutral"
     )  # moto's Comprehend answer
     import boto3
     from botocore.exceptions import ClientError
@@ -140,7 +141,7 @@ def test_comprehend_when_the_configuration_asks_for_it(
 
     monkeypatch.setattr(boto3, "client", lambda *a, **k: Throttled())
     assert (
-        inbox.triage(with_comprehend, dict(record))["sentiment"] == "negative"
+        filing.triage(with_comprehend, dict(record))["sentiment"] == "negative"
     )  # no answer: rules
 
 
@@ -172,4 +173,4 @@ def test_urgent_messages_of_one_batch_share_one_email(
     assert len(urgent) == 1
     body = parts(urgent[0])[0]
     assert all(f"({i})" in body for i in range(3))
-    assert inbox.send_batch(config) == []  # already told: not repeated in the grouped email
+    assert filing.send_batch(config) == []  # already told: not repeated in the grouped email

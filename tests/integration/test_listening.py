@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import requests
 
-from portevoix import secrets, store
-from portevoix.veille import Poller
+from portevoix.core import secrets, store
+from portevoix.listening.poller import Poller
 from tests.helpers import make_config
 from tests.integration.test_mastodon import as_user
 

@@ -55,7 +55,7 @@ def png() -> bytes:
 def test_credentials(api: str, monkeypatch: pytest.MonkeyPatch) -> None:
     health = mastodon(api, monkeypatch).check_credentials()
     assert health.ok and health.identity == "@alice"
-    from portevoix import secrets
+    from portevoix.core import secrets
 
     secrets.forget()
     with pytest.raises(AuthError, match="reconnect this account"):

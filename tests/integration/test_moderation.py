@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from portevoix import inbox, secrets, store
-from portevoix.moderation import ModerationError, hide
+from portevoix.core import secrets, store
+from portevoix.inbox import filing
+from portevoix.inbox.moderation import ModerationError, hide
 from tests.fakes import FakeGraph
 from tests.helpers import make_config
 
@@ -78,7 +79,7 @@ def archived(aws: Any) -> list[dict[str, Any]]:
 
 
 def test_an_insult_is_archived_then_hidden(aws: Any, graph: FakeGraph) -> None:
-    filed = inbox.handle_new(
+    filed = filing.handle_new(
         config_for(graph), comment("111_9", "Bande d'escrocs, vous êtes des incapables"), NOW
     )
     assert filed["status"] == "hidden" and filed["moderation_rule"] == "insult"
@@ -95,7 +96,7 @@ def test_an_insult_is_archived_then_hidden(aws: Any, graph: FakeGraph) -> None:
 
 
 def test_where_the_network_cannot_hide_the_team_is_asked(aws: Any, graph: FakeGraph) -> None:
-    filed = inbox.handle_new(
+    filed = filing.handle_new(
         config_for(graph), comment("m1", "You idiots, garbage bikes", account="masto"), NOW
     )
     assert filed["status"] == "needs_action" and "does not let us hide" in filed["moderation_note"]
@@ -109,13 +110,13 @@ def test_where_the_network_cannot_hide_the_team_is_asked(aws: Any, graph: FakeGr
 def test_repeated_messages_and_banned_words(aws: Any, graph: FakeGraph) -> None:
     config = config_for(graph, banned_words=["concurrent-pas-cher.example"])
     rules = [
-        inbox.handle_new(
+        filing.handle_new(
             config, comment(f"111_{i}", "Rejoignez le groupe des clients Cyclia !"), NOW
         ).get("moderation_rule")
         for i in range(3)
     ]
     assert rules == [None, None, "repeated"]
-    banned = inbox.handle_new(
+    banned = filing.handle_new(
         config, comment("111_50", "Allez voir concurrent-pas-cher.example"), NOW
     )
     assert banned["moderation_rule"] == "banned_words" and banned["status"] == "hidden"

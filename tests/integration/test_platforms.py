@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from portevoix import secrets
+from portevoix.core import secrets
 from portevoix.networks import (
     AuthError,
     Media,

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from portevoix import inbox, replies, secrets, store
-from portevoix.replies import ReplyError
-from portevoix.veille import Poller
+from portevoix.core import secrets, store
+from portevoix.inbox import filing, replies
+from portevoix.inbox.replies import ReplyError
+from portevoix.listening.poller import Poller
 from tests.helpers import make_config
 from tests.integration.test_mastodon import as_user
 
@@ -44,7 +45,7 @@ def receive(config: Any, api: str, text: str, token: str = "bob_token") -> dict[
         for m in store.query_gsi1("INBOX#new")
         if text.split(" ", 1)[1][:10] in (m.get("text") or "")
     )
-    return inbox.handle_new(config, mention)
+    return filing.handle_new(config, mention)
 
 
 def test_templates_are_offered_by_intent_and_language(

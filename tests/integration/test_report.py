@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from portevoix import report, stats, store
+from portevoix.core import store
+from portevoix.core.timeutil import utc_hours
+from portevoix.reporting import report
 from tests.helpers import make_config, rss
 from tests.integration.test_digest import parts, sent_messages
 
@@ -192,14 +195,14 @@ def seeded(aws: Any) -> Any:
         [{"PK": "CRISIS#2026-11-19T14:00:00Z", "SK": "ALERT", "count": 12, "threshold": 10}]
     )
     # Feed items: 40 in week 47 (4 name Hootsuite), 100 just after it, 20 the week before.
-    stats.add(
+    store.add_counts(
         datetime(2026, 11, 17, 10, 15, tzinfo=UTC),
         {"items": 40, "competitor:Hootsuite": 4, "topic:réseaux": 6},
     )
-    stats.add(
+    store.add_counts(
         datetime(2026, 11, 22, 23, 30, tzinfo=UTC), {"items": 100, "competitor:Hootsuite": 50}
     )
-    stats.add(datetime(2026, 11, 10, 8, 0, tzinfo=UTC), {"items": 20})
+    store.add_counts(datetime(2026, 11, 10, 8, 0, tzinfo=UTC), {"items": 20})
     return accounts_config()
 
 
@@ -302,7 +305,7 @@ def test_a_week_that_ends_daylight_saving_has_169_hours(aws: Any) -> None:
         datetime(2026, 10, 18, 22, tzinfo=UTC),
         datetime(2026, 10, 25, 23, tzinfo=UTC),
     )
-    assert len(stats.hours(week.start, week.end)) == 169
+    assert len(utc_hours(week.start, week.end)) == 169
     store.batch_put(
         [
             mention("2026-10-18T22:30:00Z", sentiment="neutral"),  # Monday 00:30 CEST: in
@@ -311,9 +314,9 @@ def test_a_week_that_ends_daylight_saving_has_169_hours(aws: Any) -> None:
         ]
     )
     # 02:30 happens twice that night; both hours are Sunday's and both count.
-    stats.add(datetime(2026, 10, 25, 0, 30, tzinfo=UTC), {"items": 1})
-    stats.add(datetime(2026, 10, 25, 1, 30, tzinfo=UTC), {"items": 2})
-    stats.add(datetime(2026, 10, 25, 23, 0, tzinfo=UTC), {"items": 4})  # Monday 00:00 CET
+    store.add_counts(datetime(2026, 10, 25, 0, 30, tzinfo=UTC), {"items": 1})
+    store.add_counts(datetime(2026, 10, 25, 1, 30, tzinfo=UTC), {"items": 2})
+    store.add_counts(datetime(2026, 10, 25, 23, 0, tzinfo=UTC), {"items": 4})  # Monday 00:00 CET
     fig = report.collect(config, week)
     assert fig.mentions == 2
     assert fig.by_day[date(2026, 10, 19)] == 1 and fig.by_day[date(2026, 10, 25)] == 1
@@ -328,7 +331,7 @@ def test_a_week_that_starts_daylight_saving_has_167_hours() -> None:
         datetime(2027, 3, 21, 23, tzinfo=UTC),
         datetime(2027, 3, 28, 22, tzinfo=UTC),
     )
-    assert len(stats.hours(week.start, week.end)) == 167
+    assert len(utc_hours(week.start, week.end)) == 167
     assert week.previous().label == "2027-W11"
     assert report.Week.parse("2027-w01", week.tz).previous().label == "2026-W53"
 
@@ -380,7 +383,7 @@ def test_sent_once_in_each_language_with_the_csv(seeded: Any) -> None:
 
 
 def test_feed_items_feed_the_counters_once(aws: Any, feed_server: Any) -> None:
-    from portevoix import veille
+    from portevoix.listening import poller
 
     feed_server.set(
         "/n.rss",
@@ -395,9 +398,11 @@ def test_feed_items_feed_the_counters_once(aws: Any, feed_server: Any) -> None:
     )
     config = make_config(feeds=[{"id": "n", "url": feed_server.url("/n.rss")}])
     now = datetime.now(UTC)
-    veille.poll(config, now)
-    veille.poll(config, now, scheduled=False)
-    totals = stats.total(stats.read(now, now + timedelta(hours=1)))
+    poller.poll(config, now)
+    poller.poll(config, now, scheduled=False)
+    totals = Counter()
+    for values in store.read_counts(now, now + timedelta(hours=1)).values():
+        totals.update(values)
     assert totals == {"items": 4, "brand": 1, "competitor:Hootsuite": 3, "topic:réseaux": 1}
     fig = report.collect(config, report.Week.containing(now, config.tz))
     assert fig.voice == {"Porte-voix": 1, "Hootsuite": 3}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from portevoix import secrets
-from portevoix.secrets import SecretError
+from portevoix.core import secrets
+from portevoix.core.secrets import SecretError
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def test_missing_secret_names_the_reference_not_a_value(aws: Any) -> None:
 
 
 def test_config_refuses_a_secret_written_in_clear() -> None:
-    from portevoix.config import ConfigError, parse_config
+    from portevoix.core.config import ConfigError, parse_config
 
     text = """
 brand: {name: X}

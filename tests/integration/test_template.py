@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from portevoix.localmode import load_template, table_definition
+from portevoix_local.stack import load_template, table_definition
 from tests.helpers import ROOT
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -81,15 +81,30 @@ def test_sam_build_produces_a_lean_compiled_layer(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     layer = build / "PortevoixLayer" / "python"
-    for module in ("veille.py", "fetch.py", "templates/digest.html"):
-        assert (layer / "portevoix" / module).exists(), module
-    for dev_only in ("localmode.py", "cli.py", "demo"):
-        assert not (layer / "portevoix" / dev_only).exists(), dev_only
+    # The layer ships the Lambda package exactly as in the source tree: every
+    # module and template, and nothing of the local mode.
+    source = ROOT / "layers" / "portevoix" / "portevoix"
+
+    def files(top: Path) -> set[str]:
+        return {
+            str(f.relative_to(top))
+            for f in top.rglob("*")
+            if f.is_file() and "__pycache__" not in f.parts
+        }
+
+    shipped = files(layer / "portevoix")
+    assert shipped == files(source)
+    assert {"listening/poller.py", "core/http.py", "templates/digest.html"} <= shipped
+    assert not (layer / "portevoix_local").exists()
+    for name in shipped:
+        if name.endswith(".py"):
+            text = (layer / "portevoix" / name).read_text(encoding="utf-8")
+            assert "import moto" not in text and "from moto" not in text, name
     assert (layer / "feedparser").is_dir() and (layer / "pydantic_core").is_dir()
     # arm64 Linux wheels, whatever machine built it.
     assert any("aarch64" in p.name for p in (layer / "pydantic_core").glob("_pydantic_core*.so"))
     if "compiled .pyc" in result.stdout + result.stderr:
-        assert list((layer / "portevoix" / "__pycache__").glob("*.cpython-312.pyc"))
+        assert list((layer / "portevoix" / "core" / "__pycache__").glob("*.cpython-312.pyc"))
     for fn in (
         "VeilleFunction",
         "ReportFunction",

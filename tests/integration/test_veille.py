@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portevoix import store
-from portevoix.veille import Poller, poll
+from portevoix.core import store
+from portevoix.listening.poller import Poller, poll
 from tests.helpers import ChaosServer, RequestCounter, make_config, respond, rss
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
 def items() -> list[dict[str, Any]]:
     """Every stored item (test-only scan)."""
-    from portevoix import aws
+    from portevoix.core import aws
 
     resp = aws.client("dynamodb").scan(TableName=store.table_name())
     rows = [store.from_ddb(i) for i in resp["Items"]]

@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
-from portevoix import posts, secrets, store
+from portevoix.core import secrets, store
+from portevoix.publishing import posts
 from tests.fakes import FakeX
 from tests.helpers import SENDER, LossyProxy
 from tests.integration.test_digest import parts, sent_messages
@@ -31,8 +32,8 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
         WaitFunction,
     )
 
-    from portevoix import aws, runtime
-    from portevoix.localmode import (
+    from portevoix.core import aws, runtime
+    from portevoix_local.stack import (
         FUNCTIONS,
         MOTO_CONFIG,
         create_table,
@@ -125,7 +126,7 @@ def submit(
     at: str | None = None,
     accounts: tuple[str, ...] = ("masto",),
 ) -> dict[str, Any]:
-    from portevoix import runtime
+    from portevoix.core import runtime
 
     config = runtime.config()
     draft = posts.parse_draft(
@@ -148,7 +149,7 @@ def wait_for(
     *,
     waiting_on: str | None = None,
 ) -> dict[str, Any]:
-    from portevoix import aws
+    from portevoix.core import aws
 
     sfn = aws.client("stepfunctions")
     deadline = time.time() + 30
@@ -200,7 +201,7 @@ def http(
 ) -> dict[str, Any]:
     """The approval function, called with an HTTP API (v2) event as API Gateway sends it."""
     from functions.approval.app import lambda_handler
-    from portevoix.localmode import LambdaContext
+    from portevoix_local.stack import LambdaContext
 
     body = urlencode(form or {})
     event = {
@@ -376,7 +377,7 @@ def test_lost_answer_then_retry_posts_exactly_once(flow: dict[str, Any]) -> None
         )
         # A duplicate execution reaching the publish step posts nothing more.
         from functions.publish.app import lambda_handler
-        from portevoix.localmode import LambdaContext
+        from portevoix_local.stack import LambdaContext
 
         again = lambda_handler(
             {
@@ -413,16 +414,17 @@ def test_scheduled_across_daylight_saving_waits_for_the_local_time(flow: dict[st
 
 
 def test_approvers_are_reminded_once_after_a_day(flow: dict[str, Any]) -> None:
-    from portevoix import publishing, runtime
+    from portevoix.core import runtime
+    from portevoix.publishing import workflow
 
     flow["configure"]()
     post = submit(flow)
     approval_link("alex@brand.example", post)
     config = runtime.config()
-    assert publishing.remind(config, datetime.now(UTC)) == []  # too early
+    assert workflow.remind(config, datetime.now(UTC)) == []  # too early
     later = datetime.now(UTC) + timedelta(hours=25)
-    assert publishing.remind(config, later) == [post["post_id"]]
-    assert publishing.remind(config, later + timedelta(hours=1)) == []  # once
+    assert workflow.remind(config, later) == [post["post_id"]]
+    assert workflow.remind(config, later + timedelta(hours=1)) == []  # once
     subject, text = emails_to("alex@brand.example")[-1]
     assert "Reminder, to approve" in subject and approval_link("alex@brand.example", post) in text
 
@@ -469,7 +471,7 @@ def test_rate_limited_network_waits_as_asked_then_publishes(flow: dict[str, Any]
 def test_media_by_url_reaches_networks_that_need_bytes(
     flow: dict[str, Any], feed_server: Any
 ) -> None:
-    from portevoix import runtime
+    from portevoix.core import runtime
     from tests.integration.test_mastodon import png
 
     feed_server.set("/visuel.png", png(), "image/png")

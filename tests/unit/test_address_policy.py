@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from portevoix.fetch import AddressPolicy
+from portevoix.core.http import AddressPolicy
 
 BLOCKED_BY_DEFAULT = [
     "127.0.0.1",

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from portevoix.charter import check
 from portevoix.networks import Media, Variant
+from portevoix.publishing.charter import check
 from tests.helpers import make_config
 
 
@@ -96,7 +96,7 @@ def test_media_rules_of_the_network() -> None:
 
 
 def test_bad_levels_are_refused_at_load() -> None:
-    from portevoix.config import ConfigError, parse_config
+    from portevoix.core.config import ConfigError, parse_config
 
     with pytest.raises(ConfigError, match="unknown rule"):
         parse_config(

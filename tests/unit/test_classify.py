@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portevoix.classify import Classifier
+from portevoix.inbox.classify import Classifier
 from tests.helpers import make_config
 
 DATA = Path(__file__).resolve().parents[1] / "data"

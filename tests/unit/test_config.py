@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portevoix.config import load_config, parse_config
-from portevoix.errors import ConfigError
+from portevoix.core.config import load_config, parse_config
+from portevoix.core.errors import ConfigError
 from tests.helpers import ROOT
 
 EXAMPLE = ROOT / "config" / "example.yaml"

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from portevoix import cost, pricing
-from portevoix.config import load_config
+from portevoix.core.config import load_config
+from portevoix_local import cost, pricing
 from tests.helpers import ROOT, make_config
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portevoix import feeds
-from portevoix.errors import FeedParseError
+from portevoix.core.errors import FeedParseError
+from portevoix.listening import feeds
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from portevoix.i18n import MESSAGES
+from portevoix.core.i18n import MESSAGES
 
 
 def _fields(text: str) -> set[str]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from portevoix import secrets
-from portevoix.logs import install, redact
+from portevoix.core import secrets
+from portevoix.core.logs import install, redact
 
 
 def test_known_secret_values_are_masked_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portevoix.matching import Matcher, fold
+from portevoix.core.text import fold
+from portevoix.listening.matching import Matcher
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .base import (
+from portevoix.core import secrets
+from portevoix.core.http import AddressPolicy
+from portevoix.networks.base import (
     AuthError,
     Health,
     LostResponse,
@@ -22,6 +24,7 @@ from .base import (
     Unsupported,
     Variant,
 )
+from portevoix.networks.http import ApiClient, default_error
 
 MODULES = {
     "mastodon": ("mastodon", "Mastodon"),
@@ -43,10 +46,6 @@ def network_class(name: str) -> type[Network]:
 
 def build(account: Any, config: Any, **client_options: Any) -> Network:
     """A ready client for one configured account."""
-    from .. import secrets
-    from ..fetch import AddressPolicy
-    from .http import ApiClient
-
     cls = network_class(account.network)
     ref = getattr(account, "secret", None)
 
@@ -86,8 +85,6 @@ def publish_once(net: Network, variant: Variant, key: str) -> Published:
 
 
 def _default_reader() -> Any:
-    from .http import default_error
-
     return default_error
 
 

@@ -14,64 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import PortevoixError
+from portevoix.core.errors import (  # noqa: F401 - re-exported
+    AuthError,
+    LostResponse,
+    NetworkError,
+    NotSent,
+    PortevoixError,
+    RateLimited,
+    Rejected,
+    TransientError,
+    Unsupported,
+)
+from portevoix.core.timeutil import parse_iso
 
 # --------------------------------------------------------------------------
 # Errors: the same semantics for every network
-
-
-class NetworkError(PortevoixError):
-    """A network call failed; ``account`` names the configured account."""
-
-    retryable = False
-
-    def __init__(self, account: str, message: str, *, status: int | None = None):
-        self.account = account
-        self.status = status
-        super().__init__(f"{account}: {message}")
-
-
-class AuthError(NetworkError):
-    """Credentials expired or revoked: the account must be reconnected."""
-
-    def __init__(self, account: str, detail: str, *, status: int | None = None):
-        super().__init__(
-            account,
-            f"reconnect this account: its credentials were refused ({detail})",
-            status=status,
-        )
-
-
-class RateLimited(NetworkError):
-    """The network asked us to wait; the work is retried later, never dropped."""
-
-    retryable = True
-
-    def __init__(self, account: str, retry_after: float, *, status: int | None = 429):
-        self.retry_after = retry_after
-        super().__init__(account, f"rate limited, retry in {retry_after:.0f} s", status=status)
-
-
-class TransientError(NetworkError):
-    """A 5xx, a timeout or a dropped connection: worth retrying with backoff."""
-
-    retryable = True
-
-
-class LostResponse(TransientError):
-    """The request went out but no answer came back: it may have been applied."""
-
-
-class NotSent(TransientError):
-    """The connection failed before the request went out: safe to repeat."""
-
-
-class Rejected(NetworkError):
-    """The network refused the content or request for good (4xx); says why."""
-
-
-class Unsupported(NetworkError):
-    """This network does not offer the operation (e.g. hiding a comment)."""
 
 
 # --------------------------------------------------------------------------
@@ -258,8 +215,6 @@ class Network:
         raw = self._secret().strip()
         if raw.startswith("{"):
             import json
-
-            from ..timeutil import parse_iso
 
             try:
                 data = json.loads(raw)

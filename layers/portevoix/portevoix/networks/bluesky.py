@@ -15,8 +15,8 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from ..timeutil import iso, iso_or_none
-from .base import (
+from portevoix.core.timeutil import iso, iso_or_none
+from portevoix.networks.base import (
     AuthError,
     Health,
     Limits,

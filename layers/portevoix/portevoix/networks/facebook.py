@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Health, Limits, Mention, Metrics, Published, Rejected, Variant, graphemes
-from .graph import GraphPages
+from portevoix.networks.base import (
+    Health,
+    Limits,
+    Mention,
+    Metrics,
+    Published,
+    Rejected,
+    Variant,
+    graphemes,
+)
+from portevoix.networks.graph import GraphPages
 
 
 class Facebook(GraphPages):

@@ -12,7 +12,8 @@ from typing import Any
 
 import requests
 
-from .base import AuthError, Network, RateLimited
+from portevoix.core.timeutil import iso_or_none, parse_iso
+from portevoix.networks.base import AuthError, Network, Published, RateLimited, Rejected, Watermark
 
 AUTH_CODES = {102, 190, 463, 467}
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
@@ -34,7 +35,6 @@ class GraphNetwork(Network):
     error_reader = staticmethod(graph_error)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        from .base import Rejected
 
         params = dict(kwargs.pop("params", {}) or {})
         params["access_token"] = self.token()
@@ -82,8 +82,6 @@ class GraphPages(GraphNetwork):
         return self._call("GET", path, params={"fields": fields, "limit": 10}).get("data", [])
 
     def find_published(self, key: str, variant: Any, since: datetime) -> Any:
-        from ..timeutil import iso_or_none, parse_iso
-        from .base import Published
 
         floor = since - timedelta(minutes=2)
         for node in self._nodes():
@@ -105,8 +103,6 @@ class GraphPages(GraphNetwork):
         return False
 
     def fetch_mentions(self, cursor: str | None) -> tuple[list[Any], str | None]:
-        from ..timeutil import iso_or_none
-        from .base import Watermark
 
         mark = Watermark(cursor)
         mentions = []
@@ -122,7 +118,6 @@ class GraphPages(GraphNetwork):
         return sorted(mentions, key=lambda m: m.published or ""), mark.dump() or cursor
 
     def reply(self, to_ref: str, text: str, key: str) -> Any:
-        from .base import Published
 
         data = self._call(
             "POST", f"{to_ref}/{self.reply_edge}", params={"message": text}, idempotent=False
@@ -130,8 +125,6 @@ class GraphPages(GraphNetwork):
         return Published(data["id"], None, self.name)
 
     def hide(self, ref: str) -> None:
-        from .base import Rejected
-
         data = self._call("POST", ref, params={self.hide_param: "true"}, idempotent=True)
         if not data.get("success", False):
             raise Rejected(self.account_id, f"{self.name} did not hide comment {ref}")

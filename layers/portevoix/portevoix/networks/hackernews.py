@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..feeds import html_to_text
-from ..timeutil import iso_or_none
-from .base import Health, Limits, Mention, Network, Watermark
+from portevoix.core.text import html_to_text
+from portevoix.core.timeutil import iso_or_none
+from portevoix.networks.base import Health, Limits, Mention, Network, Watermark
 
 ITEM_URL = "https://news.ycombinator.com/item?id={}"
 

@@ -19,8 +19,22 @@ from typing import Any
 
 import requests
 
-from ..fetch import AddressPolicy, _find_cause, _GuardedAdapter, parse_retry_after, user_agent
-from .base import AuthError, LostResponse, NotSent, RateLimited, Rejected, TransientError
+from portevoix.core.errors import BlockedAddressError
+from portevoix.core.http import (
+    AddressPolicy,
+    GuardedAdapter,
+    find_cause,
+    parse_retry_after,
+    user_agent,
+)
+from portevoix.networks.base import (
+    AuthError,
+    LostResponse,
+    NotSent,
+    RateLimited,
+    Rejected,
+    TransientError,
+)
 
 ErrorReader = Callable[[requests.Response], str]
 
@@ -70,7 +84,7 @@ class ApiClient:
         self.calls = 0  # requests sent, for benchmarks
         self.session = requests.Session()
         self.session.trust_env = False
-        adapter = _GuardedAdapter(policy or AddressPolicy(), max_retries=0)
+        adapter = GuardedAdapter(policy or AddressPolicy(), max_retries=0)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = user_agent()
@@ -117,9 +131,7 @@ class ApiClient:
                 self.account, f"no answer from {_short(url)} (the request was sent)"
             ) from None
         except requests.exceptions.ConnectionError as exc:
-            from ..errors import BlockedAddressError
-
-            blocked = _find_cause(exc, BlockedAddressError)
+            blocked = find_cause(exc, BlockedAddressError)
             if blocked:
                 raise Rejected(self.account, str(blocked)) from None
             text = str(exc)

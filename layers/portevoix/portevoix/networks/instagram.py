@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .base import (
+from portevoix.networks.base import (
     Health,
     Limits,
     Mention,
@@ -21,7 +21,7 @@ from .base import (
     Variant,
     graphemes,
 )
-from .graph import GraphPages
+from portevoix.networks.graph import GraphPages
 
 
 class Instagram(GraphPages):

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ..timeutil import iso
-from .base import (
+from portevoix.core.timeutil import iso
+from portevoix.networks.base import (
     Health,
     Limits,
     Mention,

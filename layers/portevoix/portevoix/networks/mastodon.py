@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from ..feeds import html_to_text
-from ..timeutil import iso_or_none, parse_iso
-from .base import (
+from portevoix.core.text import html_to_text
+from portevoix.core.timeutil import iso_or_none, parse_iso
+from portevoix.networks.base import (
     Health,
     Limits,
     Mention,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..timeutil import iso
-from .base import Health, Limits, Mention, Network, Watermark
+from portevoix.core.timeutil import iso
+from portevoix.networks.base import Health, Limits, Mention, Network, Watermark
 
 
 class Reddit(Network):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Health, Limits, Network, Published, Variant
+from portevoix.networks.base import Health, Limits, Network, Published, Variant
 
 
 class Webhook(Network):

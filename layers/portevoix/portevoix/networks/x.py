@@ -11,8 +11,17 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..timeutil import iso_or_none, parse_iso
-from .base import Health, Limits, Mention, Metrics, Network, Published, Rejected, Variant
+from portevoix.core.timeutil import iso_or_none, parse_iso
+from portevoix.networks.base import (
+    Health,
+    Limits,
+    Mention,
+    Metrics,
+    Network,
+    Published,
+    Rejected,
+    Variant,
+)
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 # twitter-text: these ranges weigh 1, everything else 2.

@@ -1,0 +1,1 @@
+"""The brand's network accounts: credential health and expiry alerts."""

@@ -1,0 +1,112 @@
+"""Account health: are the credentials accepted, and when do they expire?
+
+The daily check emails the team when an account must be reconnected or its
+token expires within ``WARN_DAYS``, so a scheduled post never fails first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portevoix.core import notices, store
+from portevoix.core.i18n import format_date, t
+from portevoix.core.secrets import SecretError
+from portevoix.core.timeutil import iso
+from portevoix.networks import NetworkError, build
+
+WARN_DAYS = 7
+
+
+@dataclass
+class AccountStatus:
+    account: str
+    network: str
+    status: str  # ok | expiring | failed
+    detail: str
+    identity: str | None = None
+    expires_at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def check(
+    config: Any, now: datetime | None = None, networks: dict[str, Any] | None = None
+) -> list[AccountStatus]:
+    """Check every configured account's credentials (one request or so each)."""
+
+    now = now or datetime.now(UTC)
+    out = []
+    for account in config.accounts:
+        try:
+            net = (networks or {}).get(account.key) or build(account, config)
+            health = net.check_credentials()
+            _, expires = net.credentials() if getattr(account, "secret", None) else ("", None)
+        except (NetworkError, SecretError) as exc:
+            out.append(AccountStatus(account.key, account.network, "failed", str(exc)))
+            continue
+        status, detail = ("ok", health.detail) if health.ok else ("failed", health.detail)
+        if health.ok and expires is not None:
+            if expires <= now:
+                status, detail = (
+                    "failed",
+                    f"token expired on {iso(expires)}: reconnect this account",
+                )
+            elif expires - now <= timedelta(days=WARN_DAYS):
+                status, detail = (
+                    "expiring",
+                    f"token expires on {iso(expires)}: reconnect it before then",
+                )
+        out.append(
+            AccountStatus(
+                account.key,
+                account.network,
+                status,
+                detail,
+                health.identity,
+                iso(expires) if expires else None,
+            )
+        )
+    return out
+
+
+def alert(
+    config: Any, statuses: list[AccountStatus], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Email the team about accounts to reconnect; once per local day."""
+
+    troubled = [s for s in statuses if s.status != "ok"]
+    if not troubled:
+        return []
+    now = now or datetime.now(UTC)
+    day = now.astimezone(config.tz).date().isoformat()
+
+    sent: list[dict[str, Any]] = []
+    with store.once(store.marker_key("health", day), now=now) as claim:
+        if not claim.ok:
+            return []
+        lines = [
+            {
+                "label": f"{s.account} · {s.network}" + (f" ({s.identity})" if s.identity else ""),
+                "text": {
+                    lang: f"{t(lang, 'accounts.' + s.status)} : {s.detail}" for lang in ("fr", "en")
+                },
+                "level": "error",
+            }
+            for s in troubled
+        ]
+        by_lang = {
+            lang: {"when": format_date(now.astimezone(config.tz), lang)} for lang in ("fr", "en")
+        }
+        sent = notices.send(
+            config,
+            [m.email for m in config.team],
+            "accounts",
+            lines,
+            values={"count": len(troubled)},
+            values_by_lang=by_lang,
+        )
+        claim.delivered = True
+    return sent

@@ -1,0 +1,580 @@
+"""The brand's configuration: one YAML document, validated at load.
+
+Every problem is reported with the field's path and the file it came from,
+and nothing runs on an invalid configuration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from portevoix.core.errors import ConfigError
+
+Language = Literal["fr", "en"]
+
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+def _check_email(value: str) -> str:
+    value = value.strip()
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if not parts.hostname:
+        raise ValueError(f"{value!r} has no host name")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has an invalid port") from exc
+    return value
+
+
+def _check_terms(values: list[str]) -> list[str]:
+    cleaned = [v.strip() for v in values]
+    if any(not v for v in cleaned):
+        raise ValueError("must not contain empty terms")
+    return cleaned
+
+
+Email = Annotated[str, AfterValidator(_check_email)]
+HttpUrl = Annotated[str, AfterValidator(_check_http_url)]
+Terms = Annotated[list[str], AfterValidator(_check_terms)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Brand(_Model):
+    name: str = Field(min_length=1, description="The brand's name as people write it.")
+    aliases: Terms = Field(default_factory=list)
+    exclude: Terms = Field(
+        default_factory=list,
+        description="Phrases that look like the brand but are not (e.g. 'orange juice').",
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+class Member(_Model):
+    email: Email
+    name: str = ""
+    language: Language | None = None
+    digest: bool = True
+    report: bool = Field(default=True, description="Receives the weekly report.")
+
+
+class Competitor(_Model):
+    name: str = Field(min_length=1)
+    aliases: Terms = Field(default_factory=list)
+
+
+class Feed(_Model):
+    url: HttpUrl
+    id: str | None = Field(default=None, description="Stable slug; defaults to a hash of the URL.")
+    name: str = ""
+    topics: list[str] = Field(default_factory=list)
+    interval_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str | None) -> str | None:
+        if v is not None and not _SLUG.match(v):
+            raise ValueError(
+                f"{v!r} must be lower-case letters, digits, '-' or '_' (at most 63 characters)"
+            )
+        return v
+
+    @property
+    def key(self) -> str:
+        """The feed's stable identifier in the table."""
+        return self.id or "u" + hashlib.sha256(self.url.encode()).hexdigest()[:16]
+
+    @property
+    def label(self) -> str:
+        return self.name or urlsplit(self.url).hostname or self.url
+
+
+class Fetch(_Model):
+    interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    connect_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    read_timeout_seconds: float = Field(default=15, gt=0, le=120)
+    total_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    max_body_mb: float = Field(default=5, gt=0, le=50)
+    max_redirects: int = Field(default=5, ge=0, le=10)
+    concurrency: int = Field(default=16, ge=1, le=64)
+    max_backoff_hours: float = Field(default=24, gt=0, le=7 * 24)
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Let feeds live on loopback/private addresses (local mode, intranets).",
+    )
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR blocks allowed even though they are private (e.g. one intranet host).",
+    )
+    contact: str = Field(default="", description="URL or email added to the User-Agent.")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _cidrs(cls, values: list[str]) -> list[str]:
+        for v in values:
+            try:
+                ipaddress.ip_network(v, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{v!r} is not an IP network (CIDR)") from exc
+        return values
+
+
+_SECRET = re.compile(r"^(ssm:/\S+|secretsmanager:[\w/+=.@-]+(#\w+)?|env:[A-Z_][A-Z0-9_]*)$")
+
+
+def _check_secret(value: str) -> str:
+    value = value.strip()
+    if not _SECRET.match(value):
+        raise ValueError(
+            "must say where the secret lives: ssm:/parameter/name, "
+            "secretsmanager:name (or name#json_key), or env:VARIABLE (local mode); "
+            "never the secret itself"
+        )
+    return value
+
+
+SecretRef = Annotated[str, AfterValidator(_check_secret)]
+
+
+class _Account(_Model):
+    id: str | None = Field(default=None, description="Stable slug; defaults to the network's name.")
+    read: bool = Field(default=True, description="Poll this account for mentions.")
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str | None) -> str | None:
+        if v is not None and not _SLUG.match(v):
+            raise ValueError(f"{v!r} must be lower-case letters, digits, '-' or '_'")
+        return v
+
+    @property
+    def key(self) -> str:
+        return self.id or self.network  # type: ignore[attr-defined]
+
+
+class MastodonAccount(_Account):
+    network: Literal["mastodon"]
+    instance: HttpUrl
+    secret: SecretRef = Field(description="A user access token (read, write scopes).")
+    hashtags: list[str] = Field(default_factory=list)
+    search: list[str] = Field(
+        default_factory=list, description="Full-text searches (where the instance allows them)."
+    )
+    max_chars: int | None = Field(default=None, ge=100, le=100_000)
+
+
+class BlueskyAccount(_Account):
+    network: Literal["bluesky"]
+    handle: str = Field(min_length=3)
+    service: HttpUrl = "https://bsky.social"
+    secret: SecretRef = Field(description="An app password (Settings > App passwords).")
+    search: list[str] = Field(default_factory=list)
+
+
+class WebhookAccount(_Account):
+    network: Literal["webhook"]
+    kind: Literal["slack", "discord", "teams", "generic"] = "generic"
+    secret: SecretRef = Field(description="The incoming-webhook URL (it is a credential).")
+    read: bool = False
+
+
+class RedditAccount(_Account):
+    network: Literal["reddit"]
+    query: str = Field(min_length=1)
+    subreddits: list[str] = Field(default_factory=list)
+    base: HttpUrl = "https://www.reddit.com"
+
+
+class HackerNewsAccount(_Account):
+    network: Literal["hackernews"]
+    query: str = Field(min_length=1)
+    base: HttpUrl = "https://hn.algolia.com"
+
+
+class LinkedInAccount(_Account):
+    network: Literal["linkedin"]
+    organization: str = Field(pattern=r"^urn:li:organization:\d+$")
+    secret: SecretRef
+    api_version: str = Field(default="202411", pattern=r"^\d{6}$")
+    base: HttpUrl = "https://api.linkedin.com"
+
+
+class _GraphAccount(_Account):
+    """An account on Meta's Graph API (Facebook Page, Instagram professional)."""
+
+    secret: SecretRef = Field(description="A long-lived Page access token.")
+    graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    base: HttpUrl = "https://graph.facebook.com"
+
+
+class FacebookAccount(_GraphAccount):
+    network: Literal["facebook"]
+    page_id: str = Field(pattern=r"^\d+$")
+
+
+class InstagramAccount(_GraphAccount):
+    network: Literal["instagram"]
+    user_id: str = Field(pattern=r"^\d+$")
+
+
+class XAccount(_Account):
+    network: Literal["x"]
+    user_id: str = Field(pattern=r"^\d+$")
+    secret: SecretRef = Field(
+        description="An OAuth 2.0 user access token (tweet.write, users.read)."
+    )
+    base: HttpUrl = "https://api.x.com"
+
+
+Account = Annotated[
+    MastodonAccount
+    | BlueskyAccount
+    | WebhookAccount
+    | RedditAccount
+    | HackerNewsAccount
+    | LinkedInAccount
+    | FacebookAccount
+    | InstagramAccount
+    | XAccount,
+    Field(discriminator="network"),
+]
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+CHARTER_RULES = (
+    "length",
+    "banned_words",
+    "required",
+    "links",
+    "hashtags",
+    "mentions",
+    "media",
+    "days",
+    "hours",
+    "spacing",
+    "cadence",
+)
+
+
+class CharterRules(_Model):
+    """One network's editorial charter; unset fields fall back to ``charter.default``."""
+
+    max_length: int | None = Field(default=None, ge=1, description="Below the network's own limit.")
+    banned_words: list[str] | None = None
+    required: list[str] | None = Field(default=None, description="Text every post must contain.")
+    links: bool | None = Field(default=None, description="Whether links are allowed.")
+    max_hashtags: int | None = Field(default=None, ge=0)
+    max_mentions: int | None = Field(default=None, ge=0)
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    hours: str | None = Field(default=None, description="Allowed local hours, e.g. 08:00-20:00.")
+    min_spacing_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    weekly_target: int | None = Field(default=None, ge=0, le=500)
+    tone: str | None = Field(default=None, description="Notes shown to approvers.")
+    levels: dict[str, Literal["error", "warning"]] = Field(default_factory=dict)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str | None) -> str | None:
+        if v is not None and not _HOURS.match(v.replace(" ", "")):
+            raise ValueError(f"{v!r} must look like 08:00-20:00")
+        return v.replace(" ", "") if v else v
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(v) - set(CHARTER_RULES))
+        if unknown:
+            raise ValueError(f"unknown rule(s) {unknown}; rules are {list(CHARTER_RULES)}")
+        return v
+
+
+class Charter(_Model):
+    default: CharterRules = Field(default_factory=CharterRules)
+    networks: dict[str, CharterRules] = Field(default_factory=dict)
+
+    def for_network(self, network: str) -> CharterRules:
+        """The default rules overlaid with the network's own."""
+        own = self.networks.get(network)
+        if own is None:
+            return self.default
+        merged = self.default.model_dump()
+        for key, value in own.model_dump(exclude_unset=True).items():
+            merged[key] = {**merged["levels"], **value} if key == "levels" else value
+        return CharterRules.model_validate(merged)
+
+
+INBOX_INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise")
+
+
+class ReplyTemplate(_Model):
+    """A reply a community manager personalises and sends in one click."""
+
+    intents: list[
+        Literal["crisis", "spam", "insult", "complaint", "question", "praise", "other"]
+    ] = Field(default_factory=list, description="Offered for these intents (all when empty).")
+    fr: str = ""
+    en: str = ""
+
+    @model_validator(mode="after")
+    def _some_text(self) -> ReplyTemplate:
+        if not (self.fr.strip() or self.en.strip()):
+            raise ValueError("a template needs a French or an English text")
+        return self
+
+
+class Moderation(_Model):
+    """Which comments to hide. The original is always archived first; nothing is deleted."""
+
+    insults: bool = True
+    spam_links: bool = True
+    banned_words: Terms = Field(default_factory=list)
+    repeated: int = Field(
+        default=3, ge=0, le=100, description="Same text from one author this many times (0: off)."
+    )
+    auto_hide: bool = Field(default=False, description="Hide at once, or only flag for the team.")
+
+
+class Comprehend(_Model):
+    """Amazon Comprehend for sentiment, instead of the word lists (costs per message)."""
+
+    enabled: bool = False
+    region: str = Field(
+        default="eu-west-1", description="Comprehend is not offered in every region."
+    )
+
+
+class Inbox(_Model):
+    """How messages are sorted: the brand's own words on top of the defaults."""
+
+    comprehend: Comprehend = Field(default_factory=Comprehend)
+
+    moderation: Moderation = Field(default_factory=Moderation)
+
+    templates: dict[str, ReplyTemplate] = Field(default_factory=dict)
+    crisis_min: int = Field(
+        default=10, ge=1, description="Negative mentions in an hour before a surge can alert."
+    )
+
+    vip: list[str] = Field(
+        default_factory=list, description="Handles or emails whose messages are urgent."
+    )
+    own_accounts: list[str] = Field(
+        default_factory=list, description="The brand's own handles (never alerts)."
+    )
+    words: dict[str, Terms] = Field(default_factory=dict, description="Extra terms per intent.")
+    hours: list[int] = Field(
+        default_factory=lambda: [9, 14, 17], description="Local hours of the grouped inbox email."
+    )
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: list[int]) -> list[int]:
+        if any(h < 0 or h > 23 for h in v):
+            raise ValueError("hours are 0 to 23")
+        return sorted(set(v))
+
+    @field_validator("words")
+    @classmethod
+    def _intents(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(v) - set(INBOX_INTENTS))
+        if unknown:
+            raise ValueError(f"unknown intent(s) {unknown}; intents are {list(INBOX_INTENTS)}")
+        return v
+
+
+class Digest(_Model):
+    hour: int = Field(default=8, ge=0, le=23)
+    max_items_per_group: int = Field(default=8, ge=1, le=100)
+    backlog_days: int = Field(
+        default=2,
+        ge=0,
+        le=90,
+        description="Items published longer ago than this are stored but left out of digests.",
+    )
+
+
+class Report(_Model):
+    """The weekly report (sent on the schedule's day; on demand with `portevoix report`)."""
+
+    enabled: bool = True
+    metrics_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="Engagement is read back for posts published in this many past days.",
+    )
+
+
+class Config(_Model):
+    brand: Brand
+    language: Language = Field(default="fr", description="Default language of emails.")
+    timezone: str = "Europe/Paris"
+    sender: Email = Field(description="The verified SES address emails are sent from.")
+    team: list[Member] = Field(min_length=1)
+    topics: dict[str, Terms] = Field(default_factory=dict)
+    competitors: list[Competitor] = Field(default_factory=list)
+    feeds: list[Feed] = Field(default_factory=list)
+    fetch: Fetch = Field(default_factory=Fetch)
+    digest: Digest = Field(default_factory=Digest)
+    report: Report = Field(default_factory=Report)
+    accounts: list[Account] = Field(default_factory=list)
+    charter: Charter = Field(default_factory=Charter)
+    inbox: Inbox = Field(default_factory=Inbox)
+    approvers: list[Email] = Field(
+        default_factory=list, description="Who approves posts; defaults to the whole team."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{v!r} is not an IANA time zone (e.g. Europe/Paris)") from exc
+        return v
+
+    @field_validator("topics")
+    @classmethod
+    def _topics(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, terms in v.items():
+            if not str(name).strip():
+                raise ValueError("topic names must not be empty")
+            if not terms:
+                raise ValueError(f"topic {name!r} has no keywords")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_feeds(self) -> Config:
+        seen: dict[str, int] = {}
+        for i, feed in enumerate(self.feeds):
+            if feed.key in seen:
+                raise ValueError(
+                    f"feeds[{i}] duplicates feeds[{seen[feed.key]}] ({feed.id or feed.url})"
+                )
+            seen[feed.key] = i
+        return self
+
+    @model_validator(mode="after")
+    def _unique_accounts(self) -> Config:
+        seen: set[str] = set()
+        for i, account in enumerate(self.accounts):
+            if account.key in seen:
+                raise ValueError(
+                    f"accounts[{i}]: a second account with id {account.key!r}: give each an id"
+                )
+            seen.add(account.key)
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hash of the configuration, to cache what is derived from it."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    def account(self, key: str | None) -> Any:
+        """The configured account with this id, or None."""
+        return next((a for a in self.accounts if a.key == key), None)
+
+    def recipients(self, what: str = "digest") -> dict[str, list[str]]:
+        """Recipients of the digest (or ``"report"``) grouped by the language they read."""
+        groups: dict[str, list[str]] = {}
+        for m in self.team:
+            if getattr(m, what):
+                groups.setdefault(m.language or self.language, []).append(m.email)
+        return groups
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> str:
+    where = _loc(tuple(p for p in err["loc"] if not str(p).startswith("function-")))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return f"{where}: unknown key (check its spelling; see config/example.yaml)"
+    if kind == "missing":
+        return f"{where}: required but missing"
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    return f"{where}: {msg}"
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Validate a YAML document; raise ConfigError naming every faulty field."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [f"not valid YAML{where}: {problem}"]) from None
+    if data is None:
+        raise ConfigError(source, ["the file is empty; start from config/example.yaml"])
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["the top level must be a mapping (key: value)"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a configuration file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(p), ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(p), [f"cannot read the file: {exc}"]) from None
+    return parse_config(text, str(p))

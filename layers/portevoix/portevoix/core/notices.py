@@ -1,0 +1,62 @@
+"""Short bilingual notices to people (one email per language of the recipients)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portevoix.core import mail
+from portevoix.core.i18n import t
+
+
+def language_of(config: Any, email: str) -> str:
+    member = next((m for m in config.team if m.email == email), None)
+    return (member.language if member else None) or config.language
+
+
+def send(
+    config: Any,
+    to: list[str],
+    key: str,
+    lines: list[dict[str, Any]],
+    *,
+    button: str | None = None,
+    values: dict[str, Any] | None = None,
+    values_by_lang: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Render ``notice`` with the ``<key>.subject/title/intro`` messages and send it.
+
+    A line's ``text`` is either a string or ``{"fr": ..., "en": ...}``.
+    """
+
+    groups: dict[str, list[str]] = {}
+    for address in to:
+        groups.setdefault(language_of(config, address), []).append(address)
+    sent = []
+    for lang, recipients in groups.items():
+        v = {
+            "brand": config.brand.name,
+            **(values or {}),
+            **((values_by_lang or {}).get(lang) or {}),
+        }
+        subject = t(lang, f"{key}.subject", **v)
+        rendered = mail.render(
+            "notice",
+            subject=subject,
+            lang=lang,
+            brand=config.brand.name,
+            heading=t(lang, f"{key}.title", **v),
+            intro=t(lang, f"{key}.intro", **v),
+            lines=[
+                {
+                    **line,
+                    "text": line["text"] if isinstance(line["text"], str) else line["text"][lang],
+                }
+                for line in lines
+            ],
+            button=button,
+            button_label=t(lang, f"{key}.button") if button else "",
+        )
+        sent += mail.send_chunked(
+            config, recipients, rendered, kind=key.replace(".", "-"), lang=lang
+        )
+    return sent

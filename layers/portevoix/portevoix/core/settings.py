@@ -1,0 +1,35 @@
+"""The stack's settings, as the template hands them to every function's environment.
+
+One place names each variable and its default. Values are read when asked
+for (the local mode and the tests point a process at another stack by
+changing the environment).
+"""
+
+from __future__ import annotations
+
+import os
+
+LOCAL_BASE_URL = "http://127.0.0.1:8787"
+
+
+def links_base_url() -> str:
+    """Where the stack's pages answer (the HTTP API, or ``local serve``)."""
+    return (os.environ.get("APPROVAL_BASE_URL") or LOCAL_BASE_URL).rstrip("/")
+
+
+def table_name() -> str | None:
+    return os.environ.get("TABLE_NAME") or None
+
+
+def data_bucket() -> str | None:
+    """The stack's private bucket (moderation archive, inbound email, media)."""
+    return os.environ.get("DATA_BUCKET") or None
+
+
+def state_machine_arn() -> str | None:
+    return os.environ.get("STATE_MACHINE_ARN") or None
+
+
+def outbox() -> str | None:
+    """A folder for outgoing mail instead of SES (the local mode)."""
+    return os.environ.get("PORTEVOIX_OUTBOX") or None

@@ -1,0 +1,1 @@
+"""The inbox: classify and file mentions, reply, moderate, detect crises, inbound email."""

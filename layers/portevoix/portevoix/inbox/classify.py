@@ -1,0 +1,199 @@
+"""Classification of what people say to the brand: intent, sentiment, urgency, language.
+
+Readable rules first: word lists (``lexicon.py`` plus the configuration's
+``inbox.words``) scored per intent, structural signals (links, question
+forms), negation-aware sentiment. Every result says which words decided it,
+so a community manager can see why and tune the lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from portevoix.core.text import fold
+from portevoix.inbox import lexicon
+
+INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise", "other")
+_URL = re.compile(r"https?://\S+|\b(?:bit\.ly|t\.co|goo\.gl)/\S+", re.IGNORECASE)
+_DISCOUNT = re.compile(r"-\s?\d{2}\s?%|\d{3,}\s?(?:€|\$)\s?(?:par|a|per)\b", re.IGNORECASE)
+
+
+def _pattern(terms: list[str]) -> re.Pattern[str] | None:
+    parts = []
+    for term in terms:
+        folded = fold(term).strip()
+        if not folded:
+            continue
+        wildcard = folded.endswith("*")
+        body = re.escape(folded.rstrip("*")).replace(r"\ ", r"\s+")
+        if wildcard:
+            body += r"[\w-]*"
+        if folded[:1].isalnum() or folded[:1] in "'":
+            body = r"(?<![\w])" + body
+        if folded.rstrip("*")[-1:].isalnum() and not wildcard:
+            body += r"(?![\w])"
+        parts.append(body)
+    if not parts:
+        return None
+    return re.compile("|".join(sorted(parts, key=len, reverse=True)))
+
+
+@dataclass
+class Classification:
+    intent: str
+    sentiment: str  # positive | negative | neutral
+    score: float  # -1 .. 1
+    urgency: str  # immediate | high | normal | low
+    language: str
+    vip: bool = False
+    own: bool = False
+    signals: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Classifier:
+    def __init__(
+        self,
+        extra: dict[str, list[str]] | None = None,
+        vip: list[str] | None = None,
+        own: list[str] | None = None,
+        default_language: str = "fr",
+    ):
+        extra = {k: list(v) for k, v in (extra or {}).items()}
+        self.lists: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
+        for intent, strong, weak in (
+            ("crisis", lexicon.CRISIS_STRONG, lexicon.CRISIS),
+            ("spam", lexicon.SPAM_STRONG, lexicon.SPAM),
+            ("insult", lexicon.INSULT_STRONG, []),
+            ("complaint", lexicon.COMPLAINT_STRONG, lexicon.COMPLAINT),
+            ("praise", lexicon.PRAISE_STRONG, lexicon.PRAISE),
+            ("question", [], []),
+        ):
+            self.lists[intent] = (_pattern(strong + extra.get(intent, [])), _pattern(weak))
+        self.question_start = _pattern(lexicon.QUESTION_STARTS)
+        self.negation = _pattern(lexicon.NEGATIONS)
+        self.french = set(lexicon.FRENCH)
+        self.english = set(lexicon.ENGLISH)
+        self.vip = {fold(v).strip() for v in (vip or [])}
+        self.own = {fold(v).strip() for v in (own or [])}
+        self.default_language = default_language
+
+    @classmethod
+    def from_config(cls, config: Any) -> Classifier:
+        inbox = getattr(config, "inbox", None)
+        own = [a for acc in config.accounts for a in (getattr(acc, "handle", None),) if a]
+        if inbox is None:
+            return cls(own=own, default_language=config.language)
+        return cls(
+            dict(inbox.words), list(inbox.vip), own + list(inbox.own_accounts), config.language
+        )
+
+    # -- pieces ----------------------------------------------------------------
+
+    def _hits(self, pattern: re.Pattern[str] | None, text: str) -> list[re.Match[str]]:
+        return list(pattern.finditer(text)) if pattern else []
+
+    def _negated(self, text: str, start: int) -> bool:
+        """A negation among the two words before, in the same clause ("pas content", "no problem")."""
+        window = re.split(r"[,.;:!?]", text[max(0, start - 40) : start])[-1]
+        words = re.findall(r"[\w']+", window)[-2:]
+        return bool(self.negation and any(self.negation.fullmatch(w) for w in words))
+
+    def language(self, text: str) -> str:
+        tokens = [t for t in re.findall(r"[\w']+", fold(text))]
+        fr = sum(1 for t in tokens if t in self.french) + 2 * len(
+            re.findall(r"[éèêàçùû]", text.lower())
+        )
+        en = sum(1 for t in tokens if t in self.english)
+        if fr == en:
+            return self.default_language
+        return "fr" if fr > en else "en"
+
+    # -- the whole classification ----------------------------------------------
+
+    def classify(self, text: str, author: str = "") -> Classification:
+        folded = fold(text or "")
+        signals: dict[str, list[str]] = {}
+        scores: dict[str, float] = {}
+        positive = negative = 0.0
+        for intent, (strong, weak) in self.lists.items():
+            score = 0.0
+            for weight, pattern in ((2.0, strong), (1.0, weak)):
+                for m in self._hits(pattern, folded):
+                    negated = self._negated(folded, m.start())
+                    if intent in ("complaint", "praise") and negated:
+                        # "pas de problème", "not happy": the meaning flips
+                        if intent == "praise":
+                            negative += weight
+                        continue
+                    score += weight
+                    signals.setdefault(intent, []).append(m.group(0))
+                    if intent == "praise":
+                        positive += weight
+                    elif intent in ("complaint", "insult", "crisis"):
+                        negative += weight
+            scores[intent] = score
+        urls = len(_URL.findall(text or ""))
+        if urls:
+            scores["spam"] += min(2, urls)
+            signals.setdefault("spam", []).append(f"{urls} link(s)")
+        if "!!!" in (text or "") or (text or "").count("🔥") >= 2 or _DISCOUNT.search(text or ""):
+            scores["spam"] += 1
+        stripped = (text or "").strip()
+        if "?" in stripped:
+            scores["question"] += 2
+            signals.setdefault("question", []).append("?")
+        head = re.sub(r"^(bonjour|salut|hello|hi|hey)[\s,!]*", "", folded.strip())
+        if self.question_start and self.question_start.match(head):
+            scores["question"] += 2
+            signals.setdefault("question", []).append(self.question_start.match(head).group(0))
+
+        if scores["crisis"] >= 2:
+            intent = "crisis"
+        elif scores["spam"] >= 3 or (
+            scores["spam"] >= 2
+            and not any(scores[k] for k in ("complaint", "question", "praise", "insult"))
+        ):
+            intent = "spam"
+        elif scores["insult"] >= 2:
+            intent = "insult"
+        else:
+            ranked = sorted(
+                (
+                    ("complaint", scores["complaint"]),
+                    ("question", scores["question"]),
+                    ("praise", scores["praise"]),
+                ),
+                key=lambda kv: kv[1],
+                reverse=True,
+            )
+            intent = ranked[0][0] if ranked[0][1] > 0 else "other"
+            # A question that also complains is a complaint when the complaint is strong.
+            if (
+                intent == "question"
+                and scores["complaint"] >= 2
+                and scores["complaint"] >= scores["praise"]
+            ):
+                intent = "complaint"
+
+        total = positive + negative
+        score = 0.0 if intent == "spam" or total == 0 else round((positive - negative) / total, 2)
+        sentiment = "positive" if score > 0.2 else "negative" if score < -0.2 else "neutral"
+        who = fold(author or "").strip()
+        vip = bool(who) and who in self.vip
+        own = bool(who) and who.lstrip("@") in {o.lstrip("@") for o in self.own}
+        if intent == "crisis":
+            urgency = "immediate"
+        elif intent == "spam" or own:
+            urgency = "low"
+        elif vip or intent == "insult" or (intent == "complaint" and scores["complaint"] >= 4):
+            urgency = "high"
+        else:
+            urgency = "normal"
+        return Classification(
+            intent, sentiment, score, urgency, self.language(text or ""), vip, own, signals
+        )

@@ -1,0 +1,107 @@
+"""Crisis detection: negative mentions per hour against a rolling 7-day baseline.
+
+Each negative mention adds one to the ``negative`` counter of its hour (the
+store's hourly counters, atomic ADD). A surge is an hour at or above
+``max(inbox.crisis_min, mean + 3 standard deviations)`` of the previous
+168 hours; it alerts the team once (no second alert within 3 hours), with
+the messages that caused it and a link to freeze scheduled posts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portevoix.core import links, notices, store
+from portevoix.core.timeutil import iso
+
+BASELINE_HOURS = 7 * 24
+QUIET_AFTER_ALERT = timedelta(hours=3)
+FREEZE_LINK_LIFE = timedelta(days=14)
+NEGATIVE = "negative"
+
+
+def count_negative(when: datetime) -> None:
+    store.add_counts(when, {NEGATIVE: 1})
+
+
+def hourly_counts(end: datetime, hours: int) -> list[int]:
+    """Counts of the ``hours`` hours before ``end``'s hour, oldest first."""
+    last = end.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    start = last - timedelta(hours=hours)
+    found = store.read_counts(start, last)
+    return [found.get(start + timedelta(hours=i), {}).get(NEGATIVE, 0) for i in range(hours)]
+
+
+def freeze_link(now: datetime | None = None) -> str:
+    """A link to the page that freezes scheduled posts, or lifts the freeze."""
+    now = now or datetime.now(UTC)
+    return links.create("freeze", now + FREEZE_LINK_LIFE, now)
+
+
+def check(config: Any, now: datetime | None = None) -> dict[str, Any] | None:
+    """Alert when this hour's negative mentions surge; return what was decided."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    counts = hourly_counts(now + timedelta(hours=1), BASELINE_HOURS + 1)
+    current, baseline = counts[-1], counts[:-1]
+    mean = statistics.fmean(baseline)
+    spread = statistics.pstdev(baseline)
+    threshold = max(config.inbox.crisis_min, mean + 3 * spread)
+    if current < threshold:
+        return None
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    recent = [
+        hour - timedelta(hours=h) for h in range(int(QUIET_AFTER_ALERT.total_seconds() // 3600))
+    ]
+    if store.batch_get([store.crisis_key(iso(h)) for h in recent if h != hour]):
+        return None  # the team already knows about this surge
+    if not store.put_if_absent(
+        {
+            **store.with_key(store.crisis_key(iso(hour))),
+            "count": current,
+            "threshold": round(threshold, 1),
+            "expires_at": int((now + timedelta(days=90)).timestamp()),
+        }
+    ):
+        return None
+    _alert(config, hour, current, mean, threshold)
+    return {
+        "hour": iso(hour),
+        "count": current,
+        "baseline_mean": round(mean, 2),
+        "threshold": round(threshold, 1),
+    }
+
+
+def _alert(config: Any, hour: datetime, count: int, mean: float, threshold: float) -> None:
+    causes = [
+        m
+        for m in store.query_gsi1(store.inbox_index("needs_reply"), iso(hour))
+        + store.query_gsi1(store.inbox_index("ignored"), iso(hour))
+        if m.get("sentiment") == "negative"
+    ][:20]
+    lines = [
+        {
+            "label": f"{m.get('author_handle') or m.get('author') or '?'} · {m.get('source')}",
+            "text": (m.get("text") or m.get("title") or "")[:280],
+            "link": m.get("link"),
+            "level": "error",
+        }
+        for m in causes
+    ]
+    notices.send(
+        config,
+        [m.email for m in config.team],
+        "crisis",
+        lines,
+        button=links.url("freeze", freeze_link()),
+        values={"count": count, "mean": f"{mean:.1f}", "threshold": f"{threshold:.0f}"},
+    )
+
+
+def freeze(on: bool, by: str = "cli") -> dict[str, Any]:
+    """Freeze (or unfreeze) scheduled posts: the publish workflow checks this before each post."""
+    state = store.with_key(store.freeze_key(), frozen=on, by=by, at=iso(datetime.now(UTC)))
+    store.batch_put([state])
+    return state

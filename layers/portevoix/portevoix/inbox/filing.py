@@ -1,0 +1,179 @@
+"""The inbox: new mentions classified and filed, urgent ones told at once, the rest batched.
+
+A mention is notified once: ``notified_at`` is claimed with a conditional
+write before the email goes out (released if sending fails), so a retried
+stream batch or a second inbox run never repeats an alert.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from portevoix.core import links, notices, store
+from portevoix.core.i18n import t
+from portevoix.inbox import actions, crisis, moderation
+from portevoix.inbox.classify import Classifier
+from portevoix.inbox.replies import suggestions
+
+EXCERPT = 280
+
+
+def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
+    """Classify a new mention and file it: needs_reply, or ignored (spam, our own posts)."""
+    classifier = Classifier.from_config(config)
+    text = " ".join(
+        x for x in (mention.get("title"), mention.get("text")) if x and x != mention.get("author")
+    )
+    result = classifier.classify(
+        text, author=mention.get("author_handle") or mention.get("author") or ""
+    )
+    if config.inbox.comprehend.enabled and text.strip():
+        result.sentiment, result.score = _comprehend(
+            config, text, result.language, result.sentiment, result.score
+        )
+    status = "ignored" if result.intent == "spam" or result.own else "needs_reply"
+    values = {
+        "intent": result.intent,
+        "sentiment": result.sentiment,
+        "sentiment_score": str(result.score),
+        "urgency": result.urgency,
+        "language": result.language,
+        "signals": {k: v[:10] for k, v in result.signals.items()},
+        "status": status,
+        "GSI1PK": store.inbox_index(status),
+        "own": True if result.own else None,  # the brand's own posts: no alert, not counted
+    }
+    store.update(mention["PK"], mention["SK"], values)
+    return {**mention, **values}
+
+
+def _comprehend(
+    config: Any, text: str, lang: str, sentiment: str, score: float
+) -> tuple[str, float]:
+    """Amazon Comprehend's sentiment; the rules' answer when it cannot be had."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client = boto3.client("comprehend", region_name=config.inbox.comprehend.region)
+        resp = client.detect_sentiment(
+            Text=text.encode("utf-8")[:4900].decode("utf-8", "ignore"), LanguageCode=lang
+        )
+    except (BotoCoreError, ClientError):
+        return sentiment, score
+    scores = resp.get("SentimentScore") or {}
+    mapped = {"POSITIVE": "positive", "NEGATIVE": "negative"}.get(
+        resp.get("Sentiment", ""), "neutral"
+    )
+    return mapped, round(float(scores.get("Positive", 0)) - float(scores.get("Negative", 0)), 2)
+
+
+def _line(m: dict[str, Any]) -> dict[str, Any]:
+    text = (m.get("text") or m.get("title") or "").strip()
+    if len(text) > EXCERPT:
+        text = text[: EXCERPT - 1].rsplit(" ", 1)[0] + "…"
+    who = m.get("author_handle") or m.get("author") or m.get("feed_name") or "?"
+    label = {
+        lang: f"{t(lang, 'inbox.intent.' + m.get('intent', 'other'))} · {who} · {m.get('source')}"
+        for lang in ("fr", "en")
+    }
+    return {
+        "label": label["fr"],
+        "label_i18n": label,
+        "text": text or "—",
+        "link": m.get("link"),
+        "level": "error" if m.get("urgency") in ("immediate", "high") else None,
+    }
+
+
+def notify(
+    config: Any, mentions: list[dict[str, Any]], key: str, now: datetime | None = None
+) -> list[str]:
+    """Email these mentions to the team once each; return the ids notified."""
+
+    now = now or datetime.now(UTC)
+    keys = [(m["PK"], m["SK"]) for m in mentions]
+    with store.once(*keys, now=now, attribute="notified_at") as claim:
+        held = set(claim.keys)
+        claimed = [m for m in mentions if (m["PK"], m["SK"]) in held]
+        if not claimed:
+            return []
+        lines = []
+        for m in claimed:
+            line = _line(m)
+            url = links.url("mention", actions.create_link(m, now))
+            offered = suggestions(config, m)
+            text = {}
+            for lang in ("fr", "en"):
+                extra = "".join(
+                    f"\n{t(lang, 'inbox.suggested')} « {n} » : {body}"
+                    for n, body in offered.items()
+                )
+                text[lang] = (
+                    f"{line['label_i18n'][lang]}\n{line['text']}{extra}\n{t(lang, 'inbox.open')} : {url}"
+                )
+            lines.append(
+                {**line, "text": text, "label": m.get("feed_name") or m.get("source") or ""}
+            )
+        notices.send(
+            config,
+            [member.email for member in config.team],
+            key,
+            lines,
+            values={"count": len(claimed)},
+        )
+        claim.delivered = True
+    return [m["PK"] for m in claimed]
+
+
+def is_urgent(filed: dict[str, Any]) -> bool:
+    return filed.get("status") in ("needs_reply", "needs_action") and filed.get("urgency") in (
+        "immediate",
+        "high",
+    )
+
+
+def notify_urgent(config: Any, mentions: list[dict[str, Any]], now: datetime | None = None) -> None:
+    """One email for the crises, one for the other urgent messages."""
+    crises = [m for m in mentions if m.get("intent") == "crisis"]
+    others = [m for m in mentions if m.get("intent") != "crisis"]
+    if crises:
+        notify(config, crises, "inbox.crisis", now)
+    if others:
+        notify(config, others, "inbox.urgent", now)
+
+
+def handle_new(
+    config: Any, mention: dict[str, Any], now: datetime | None = None, *, alert: bool = True
+) -> dict[str, Any]:
+    """What the stream consumer does with one new mention (``alert=False``: the caller groups alerts)."""
+    if mention.get("status", "new") != "new":
+        return mention  # a restored or replayed item that was already handled
+    filed = triage(config, mention)
+
+    rule = moderation.rule_for(config, filed, now)
+    if rule:
+        if config.inbox.moderation.auto_hide:
+            filed = moderation.hide(config, filed, rule, now)
+        else:
+            store.update(filed["PK"], filed["SK"], {"moderation_rule": rule})
+            filed["moderation_rule"] = rule
+    if filed["sentiment"] == "negative" and not filed.get("own"):
+        crisis.count_negative(now or datetime.now(UTC))
+        crisis.check(config, now)
+    if alert and is_urgent(filed):
+        notify_urgent(config, [filed], now)
+    return filed
+
+
+def send_batch(config: Any, now: datetime | None = None) -> list[str]:
+    """The grouped inbox email: every mention needing a reply not yet notified."""
+    pending = [
+        m for m in store.query_gsi1(store.inbox_index("needs_reply")) if not m.get("notified_at")
+    ]
+    if not pending:
+        return []
+    return notify(
+        config, sorted(pending, key=lambda m: m.get("received_at", "")), "inbox.batch", now
+    )

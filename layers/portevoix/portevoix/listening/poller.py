@@ -1,0 +1,378 @@
+"""One poll of the configured feeds: fetch what is due, store what is new.
+
+Order of writes keeps nothing lost: new items, then mentions, then the feed
+states (ETag, body hash, ids seen). If a write fails, the states are not
+saved and the next poll sees the same entries again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portevoix.core import store
+from portevoix.core.config import Config, Feed
+from portevoix.core.errors import FeedParseError, FetchError
+from portevoix.core.http import AddressPolicy, Fetcher, Limits, user_agent
+from portevoix.core.timeutil import iso, parse_iso
+from portevoix.listening import feeds as feedmod
+from portevoix.listening.matching import Matcher
+from portevoix.listening.mentions import poll_accounts
+
+ITEM_TTL_DAYS = 90
+SEEN_PREFIX = 12  # hex chars of an item id kept in a feed's state
+SEEN_MAX = 400
+DUE_SLACK = timedelta(minutes=1)  # a schedule that fires early still polls
+
+
+@dataclass
+class FeedOutcome:
+    feed: Feed
+    status: str  # fetched | not_modified | unchanged | failed | skipped
+    entries: list[feedmod.Entry] = field(default_factory=list)
+    error: str | None = None
+    warning: str | None = None
+    state: dict[str, Any] | None = None  # the state to save, None when unchanged
+    note: str | None = None
+
+
+@dataclass
+class PollReport:
+    feeds: int = 0
+    polled: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    unchanged: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    entries: int = 0
+    new_items: int = 0
+    mentions: int = 0
+    accounts: int = 0
+    network_mentions: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "feeds": self.feeds,
+            "polled": self.polled,
+            "fetched": self.fetched,
+            "not_modified": self.not_modified,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "warnings": self.warnings,
+            "entries": self.entries,
+            "new_items": self.new_items,
+            "mentions": self.mentions,
+            "accounts": self.accounts,
+            "network_mentions": self.network_mentions,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _state_key(feed: Feed) -> tuple[str, str]:
+    return store.feed_key(feed.key)
+
+
+def _due(feed: Feed, state: dict[str, Any] | None, now: datetime, scheduled: bool) -> str | None:
+    """Why the feed is not polled now, or None when it is due."""
+    if not state or state.get("url") != feed.url:
+        return None
+    retry_at = parse_iso(state.get("retry_at"))
+    if retry_at and now + DUE_SLACK < retry_at:
+        return f"backing off until {iso(retry_at)} after {state.get('failures', 0)} failure(s)"
+    next_at = parse_iso(state.get("next_poll_at"))
+    if scheduled and next_at and now + DUE_SLACK < next_at:
+        return f"next poll at {iso(next_at)}"
+    return None
+
+
+class Poller:
+    """Polls a configuration's feeds and stores the result."""
+
+    def __init__(self, config: Config, fetcher: Any = None, networks: dict[str, Any] | None = None):
+        self.config = config
+        self.networks = networks
+        self.matcher = Matcher.from_config(config)
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or Fetcher(
+            AddressPolicy.from_config(config.fetch),
+            Limits.from_config(config.fetch),
+            agent=user_agent(config.fetch.contact),
+            pool_size=config.fetch.concurrency,
+        )
+
+    def close(self) -> None:
+        if self._own_fetcher:
+            self.fetcher.close()
+
+    # -- one feed (runs on a worker thread) --------------------------------
+
+    def _fetch_feed(
+        self, feed: Feed, state: dict[str, Any] | None, now: datetime, deadline: float
+    ) -> FeedOutcome:
+        if time.monotonic() > deadline:
+            return FeedOutcome(feed, "skipped", note="out of time for this run; polled next time")
+        same = bool(state) and state.get("url") == feed.url
+        prev = dict(state) if same else store.with_key(store.feed_key(feed.key), url=feed.url)
+        url = prev.get("alternate") or feed.url
+        try:
+            resp = self.fetcher.get(
+                url,
+                etag=prev.get("etag") if same else None,
+                last_modified=prev.get("last_modified") if same else None,
+            )
+            if resp.not_modified:
+                return self._ok(feed, prev, "not_modified", [], now)
+            new = dict(prev)
+            new["etag"] = resp.headers.get("etag")
+            new["last_modified"] = resp.headers.get("last-modified")
+            body_hash = hashlib.sha256(resp.body).hexdigest()[:32]
+            if same and prev.get("body_hash") == body_hash:
+                return self._ok(feed, new, "unchanged", [], now)
+            new["body_hash"] = body_hash
+            parsed = feedmod.parse(resp.body, url=resp.url, feed_key=feed.key, headers=resp.headers)
+            if parsed.alternate and not prev.get("alternate"):
+                # A reference site: follow the feed its page advertises, once.
+                new["alternate"] = parsed.alternate
+                new.pop("etag", None)
+                new.pop("last_modified", None)
+                return self._fetch_feed(feed, new, now, deadline)
+            if parsed.alternate:
+                raise FeedParseError(f"{url} is a page, not a feed")
+        except FetchError as exc:
+            return self._failed(feed, prev, str(exc), now, exc.retry_after)
+        except FeedParseError as exc:
+            return self._failed(feed, prev, f"{url}: {exc}", now, None)
+        seen = set(prev.get("seen") or []) if same else set()
+        entries = [e for e in parsed.entries if e.item_id[:SEEN_PREFIX] not in seen]
+        new["seen"] = [e.item_id[:SEEN_PREFIX] for e in parsed.entries][:SEEN_MAX]
+        new["title"] = parsed.title or prev.get("title")
+        outcome = self._ok(feed, new, "fetched", entries, now)
+        outcome.warning = parsed.warning
+        return outcome
+
+    def _ok(
+        self, feed: Feed, state: dict[str, Any], status: str, entries: list[Any], now: datetime
+    ) -> FeedOutcome:
+        new = dict(state)
+        for key in ("failures", "last_error", "retry_at"):
+            new.pop(key, None)
+        if feed.interval_minutes:
+            new["next_poll_at"] = iso(now + timedelta(minutes=feed.interval_minutes))
+        else:
+            new.pop("next_poll_at", None)
+        new = {k: v for k, v in new.items() if v not in (None, "", [])}
+        return FeedOutcome(feed, status, entries, state=new)
+
+    def _failed(
+        self,
+        feed: Feed,
+        state: dict[str, Any],
+        error: str,
+        now: datetime,
+        retry_after: float | None,
+    ) -> FeedOutcome:
+        cfg = self.config.fetch
+        failures = int(state.get("failures", 0)) + 1
+        interval = feed.interval_minutes or cfg.interval_minutes
+        delay = timedelta(minutes=interval * 2 ** (failures - 1))
+        if retry_after is not None:
+            delay = max(delay, timedelta(seconds=retry_after))
+        delay = min(delay, timedelta(hours=cfg.max_backoff_hours))
+        new = dict(state)
+        new.update(failures=failures, last_error=error[:500], retry_at=iso(now + delay))
+        return FeedOutcome(feed, "failed", error=error, state=new)
+
+    # -- the whole poll ----------------------------------------------------
+
+    def poll(
+        self, now: datetime | None = None, *, scheduled: bool = True, budget_seconds: float = 240
+    ) -> PollReport:
+        """Poll due feeds (all feeds not backing off when ``scheduled`` is False)."""
+        started = time.monotonic()
+        deadline = started + budget_seconds
+        now = (now or datetime.now(UTC)).astimezone(UTC)
+        report = PollReport(feeds=len(self.config.feeds))
+        feeds = self.config.feeds
+        states = (
+            {s["PK"]: s for s in store.batch_get([_state_key(f) for f in feeds])} if feeds else {}
+        )
+        due: list[tuple[Feed, dict[str, Any] | None]] = []
+        for feed in feeds:
+            state = states.get(_state_key(feed)[0])
+            reason = _due(feed, state, now, scheduled)
+            if reason:
+                report.skipped.append({"feed": feed.key, "url": feed.url, "reason": reason})
+            else:
+                due.append((feed, state))
+        report.polled = len(due)
+
+        outcomes: list[FeedOutcome] = []
+        if due:
+            workers = min(self.config.fetch.concurrency, len(due))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="veille") as pool:
+                outcomes = list(
+                    pool.map(lambda fs: self._fetch_feed(fs[0], fs[1], now, deadline), due)
+                )
+
+        candidates: dict[str, tuple[Feed, feedmod.Entry]] = {}
+        for out in outcomes:
+            if out.status == "failed":
+                report.failed.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "error": out.error}
+                )
+            elif out.status == "skipped":
+                report.skipped.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "reason": out.note}
+                )
+            else:
+                setattr(report, out.status, getattr(report, out.status) + 1)
+            if out.warning:
+                report.warnings.append(
+                    {"feed": out.feed.key, "url": out.feed.url, "warning": out.warning}
+                )
+            for entry in out.entries:
+                candidates.setdefault(entry.item_id, (out.feed, entry))
+        report.entries = len(candidates)
+
+        new_records = self._new_records(candidates, now)
+        new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
+        # A mention shares its item's id and the item was just found absent, so
+        # both go in the same batches. A racing duplicate run would rewrite the
+        # same mention (a stream MODIFY, never a second INSERT).
+        store.batch_put(new_records + new_mentions)
+        report.new_items = len(new_records)
+        report.mentions = len(new_mentions)
+        if new_records:
+            self._count(new_records, now, report)
+
+        changed = [
+            out.state
+            for out in outcomes
+            if out.state is not None and out.state != states.get(_state_key(out.feed)[0])
+        ]
+        if changed:
+            store.batch_put(changed)
+
+        if self.config.accounts:
+            heard = poll_accounts(self.config, now, self.networks)
+            report.accounts = heard.polled
+            report.network_mentions = heard.mentions
+            report.mentions += heard.mentions
+            report.failed += heard.failed
+            report.skipped += heard.skipped
+        report.seconds = time.monotonic() - started
+        return report
+
+    @staticmethod
+    def _count(records: list[dict[str, Any]], now: datetime, report: PollReport) -> None:
+        """The report's hourly counters; a failure here costs a count, never the poll."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            store.add_counts(now, item_counts(records))
+        except (BotoCoreError, ClientError) as exc:
+            report.warnings.append(
+                {"feed": "stats", "url": "", "warning": f"counters not updated: {exc}"}
+            )
+
+    def _new_records(
+        self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
+    ) -> list[dict[str, Any]]:
+        if not candidates:
+            return []
+        existing = {
+            item["PK"]
+            for item in store.batch_get(
+                [store.item_key(item_id) for item_id in candidates], projection="PK"
+            )
+        }
+        return [
+            self._record(feed, entry, now)
+            for item_id, (feed, entry) in candidates.items()
+            if store.item_key(item_id)[0] not in existing
+        ]
+
+    def _record(self, feed: Feed, entry: feedmod.Entry, now: datetime) -> dict[str, Any]:
+        match = self.matcher.match(entry.title, entry.summary_text, " ".join(entry.tags))
+        topics = sorted(set(match.topics) | set(feed.topics))
+        seen_at = iso(now)
+        return {
+            **store.with_key(store.item_key(entry.item_id)),
+            "GSI1PK": store.day_index(seen_at[:10]),
+            "GSI1SK": f"{seen_at}#{entry.item_id}",
+            "type": "item",
+            "item_id": entry.item_id,
+            "feed": feed.key,
+            "feed_name": feed.label,
+            "title": entry.title,
+            "link": entry.link,
+            "published": iso(entry.published) if entry.published else None,
+            "author": entry.author or None,
+            "summary": entry.summary_text or None,
+            "summary_html": entry.summary_html or None,
+            "lang": entry.language,
+            "topics": topics or None,
+            "competitors": match.competitors or None,
+            "keywords": match.keywords or None,
+            "brand": match.brand,
+            "brand_terms": match.brand_terms or None,
+            "first_seen": seen_at,
+            "expires_at": int((now + timedelta(days=ITEM_TTL_DAYS)).timestamp()),
+        }
+
+
+def item_counts(records: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """What a batch of newly stored feed items adds to the hourly counters."""
+    out: Counter[str] = Counter()
+    for rec in records:
+        out["items"] += 1
+        if rec.get("brand"):
+            out["brand"] += 1
+        for topic in rec.get("topics") or ():
+            out[f"topic:{topic}"] += 1
+        for name in rec.get("competitors") or ():
+            out[f"competitor:{name}"] += 1
+    return out
+
+
+def _mention(rec: dict[str, Any]) -> dict[str, Any]:
+    """The inbox record of a new item that names the brand (source ``rss``)."""
+    return {
+        **store.with_key(store.mention_key(f"rss#{rec['item_id']}")),
+        "GSI1PK": store.inbox_index("new"),
+        "GSI1SK": f"{rec['first_seen']}#{rec['item_id']}",
+        "type": "mention",
+        "source": "rss",
+        "source_id": rec["item_id"],
+        "status": "new",
+        "author": rec.get("author"),
+        "title": rec["title"],
+        "text": rec.get("summary"),
+        "link": rec.get("link"),
+        "feed": rec["feed"],
+        "feed_name": rec["feed_name"],
+        "published": rec.get("published"),
+        "received_at": rec["first_seen"],
+        "brand_terms": rec.get("brand_terms"),
+        "topics": rec.get("topics"),
+        "competitors": rec.get("competitors"),
+    }
+
+
+def poll(config: Config, now: datetime | None = None, **kwargs: Any) -> PollReport:
+    """Convenience: one poll with a fresh Poller."""
+    poller = Poller(config)
+    try:
+        return poller.poll(now, **kwargs)
+    finally:
+        poller.close()

@@ -1,0 +1,339 @@
+"""Posts: a draft with one variant per account, its approval, and the publication ledger.
+
+The ledger item ``POST#<id>`` / ``PUB#<account>`` is claimed with a
+conditional write before any network call. A retry or a second execution
+that finds it published returns what was recorded; one that finds it
+claimed but unresolved looks for the post on the account before trying
+again, so a post never appears twice.
+"""
+
+from __future__ import annotations
+
+import secrets as _random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from portevoix.core import aws, store
+from portevoix.core.config import _describe
+from portevoix.core.errors import ConfigError, InProgress, PostError  # noqa: F401 - re-exported
+from portevoix.core.http import AddressPolicy, Fetcher, Limits
+from portevoix.core.timeutil import iso, parse_iso
+from portevoix.networks import Media, NetworkError, Variant, build, publish_once
+
+CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
+
+
+class MediaSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://")
+    alt: str = ""
+    mime: str = "image/jpeg"
+
+
+class VariantSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    link: str | None = Field(default=None, pattern=r"^https?://")
+    language: str | None = None
+    media: list[MediaSpec] = Field(default_factory=list)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Draft(BaseModel):
+    """What a community manager writes (YAML or JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+    author: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    title: str = ""
+    at: datetime | None = Field(
+        default=None, description="Local time in the brand's zone; now if absent."
+    )
+    variants: dict[str, VariantSpec] = Field(min_length=1)
+
+    @field_validator("variants")
+    @classmethod
+    def _texts(cls, v: dict[str, VariantSpec]) -> dict[str, VariantSpec]:
+        for name, variant in v.items():
+            if not variant.text.strip():
+                raise ValueError(f"the {name} variant has no text")
+        return v
+
+
+def parse_draft(data: Any, config: Any, source: str = "post") -> Draft:
+    try:
+        draft = Draft.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+    known = {a.key for a in config.accounts}
+    unknown = sorted(set(draft.variants) - known)
+    if unknown:
+        raise ConfigError(
+            source,
+            [f"variants.{u}: no account with this id (known: {sorted(known)})" for u in unknown],
+        )
+    return draft
+
+
+def scheduled_utc(draft: Draft, tz: ZoneInfo, now: datetime) -> datetime:
+    """The publication instant: the draft's local time in the brand's zone (DST-aware)."""
+    if draft.at is None:
+        return now
+    at = draft.at if draft.at.tzinfo else draft.at.replace(tzinfo=tz)
+    return at.astimezone(UTC)
+
+
+MAX_MEDIA_BYTES = 50 * 1024 * 1024
+
+
+def variant_of(post: dict[str, Any], account: str, *, fetch_media: Any = None) -> Any:
+    """The network variant; ``fetch_media(url) -> (bytes, mime)`` fills media for networks that need bytes."""
+    spec = post["variants"][account]
+    media = []
+    for m in spec.get("media", []):
+        item = Media(url=m["url"], alt=m.get("alt", ""), mime=m.get("mime", "image/jpeg"))
+        if fetch_media is not None:
+            item.data, item.mime = fetch_media(m["url"])
+        media.append(item)
+    return Variant(
+        text=spec["text"],
+        link=spec.get("link"),
+        language=spec.get("language"),
+        media=media,
+        options=dict(spec.get("options") or {}),
+    )
+
+
+def media_fetcher(config: Any) -> Any:
+    """Download media through the guarded fetcher (SSRF guard, size cap)."""
+    fetcher = Fetcher(
+        AddressPolicy.from_config(config.fetch), Limits(max_bytes=MAX_MEDIA_BYTES, total_timeout=60)
+    )
+
+    def fetch(url: str) -> tuple[bytes, str]:
+        resp = fetcher.get(url)
+        mime = resp.headers.get("content-type", "application/octet-stream").split(";")[0].strip()
+        return resp.body, mime
+
+    return fetch
+
+
+def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    post_id = datetime.now(UTC).strftime("%Y%m%d") + "-" + _random.token_hex(4)
+    when = scheduled_utc(draft, config.tz, now)
+    record = {
+        **store.with_key(store.post_key(post_id)),
+        "GSI1PK": store.posts_index("checking"),
+        "GSI1SK": f"{iso(when)}#{post_id}",
+        "type": "post",
+        "post_id": post_id,
+        "author": draft.author,
+        "title": draft.title or None,
+        "scheduled_at": iso(when),
+        "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
+        "timezone": config.timezone,
+        "status": "checking",
+        "created_at": iso(now),
+        "variants": {k: v.model_dump(exclude_none=True) for k, v in draft.variants.items()},
+        "accounts": sorted(draft.variants),
+    }
+    store.batch_put([record])
+    return record
+
+
+def get(post_id: str) -> dict[str, Any]:
+    post = store.get(*store.post_key(post_id))
+    if post is None:
+        raise PostError(f"no post {post_id!r}")
+    return post
+
+
+def set_status(
+    post_id: str, status: str, *, expect: tuple[str, ...] | None = None, **fields: Any
+) -> bool:
+    """Move a post to ``status`` (only from ``expect`` when given); False if it was elsewhere."""
+    values = {
+        "status": status,
+        "GSI1PK": store.posts_index(status),
+        "updated_at": iso(datetime.now(UTC)),
+        **fields,
+    }
+    return store.update(
+        *store.post_key(post_id), values, condition=("status", expect) if expect else None
+    )
+
+
+# --------------------------------------------------------------------------
+# The ledger
+
+
+def ledger(post_id: str) -> dict[str, dict[str, Any]]:
+    """What was published where, by account."""
+    keys = [store.publication_key(post_id, a) for a in get(post_id)["accounts"]]
+    return {item["account"]: item for item in store.batch_get(keys)}
+
+
+def publish_account(
+    config: Any,
+    post_id: str,
+    account_key: str,
+    *,
+    attempt: str,
+    networks: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Publish one variant exactly once; return the ledger entry."""
+
+    now = datetime.now(UTC)
+    pk, sk = store.publication_key(post_id, account_key)
+    post = get(post_id)
+    account = config.account(account_key)
+    if account is None:
+        raise PostError(f"account {account_key!r} is no longer in the configuration")
+    claim = {
+        "PK": pk,
+        "SK": sk,
+        "status": "claimed",
+        "claimed_at": iso(now),
+        "attempt": attempt,
+        "account": account_key,
+        "network": account.network,
+    }
+    entry = claim if store.put_if_absent(claim) else store.get(pk, sk)
+    if entry.get("status") == "published":
+        return entry  # a retry or a duplicate execution: nothing to do
+    if entry is not claim and entry.get("status") == "claimed":
+        claimed_at = parse_iso(entry.get("claimed_at")) or now
+        if now - claimed_at < CLAIM_STALE and entry.get("attempt") != attempt:
+            raise InProgress(f"{account_key}: another attempt is publishing this post")
+    net = (networks or {}).get(account_key) or build(account, config)
+    needs_bytes = bool(post["variants"][account_key].get("media")) and not net.limits.media_by_url
+    variant = variant_of(
+        post, account_key, fetch_media=media_fetcher(config) if needs_bytes else None
+    )
+    key = f"{post_id}:{account_key}"
+    try:
+        found = None
+        if entry is not claim:  # an earlier attempt may have gone out: look first
+            since = parse_iso(entry.get("claimed_at")) or now
+            found = net.find_published(key, variant, since)
+            store.update(pk, sk, {"status": "claimed", "attempt": attempt, "claimed_at": iso(now)})
+
+        result = found or publish_once(net, variant, key)
+    except NetworkError as exc:
+        retryable = getattr(exc, "retryable", False)
+        store.update(
+            pk, sk, {"status": "unknown" if retryable else "failed", "error": str(exc)[:500]}
+        )
+        raise
+    published_at = iso(datetime.now(UTC))
+    done = {
+        "status": "published",
+        "ref": result.ref,
+        "url": result.url,
+        "published_at": published_at,
+        "found_by_lookup": result.found_by_lookup,
+        # the account's publications by time, for the charter's spacing and cadence
+        "GSI1PK": store.published_index(account_key),
+        "GSI1SK": published_at,
+    }
+    store.update(pk, sk, done)
+    return {**entry, **done}
+
+
+def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
+    """Start the publish workflow for a post; return the execution ARN."""
+    import json
+    import os
+
+    arn = state_machine_arn or os.environ.get("STATE_MACHINE_ARN")
+    if not arn:
+        raise PostError("STATE_MACHINE_ARN is not set: no workflow to start")
+    runs = int(post.get("runs", 0)) + 1
+    execution = aws.client("stepfunctions").start_execution(
+        stateMachineArn=arn,
+        name=f"{post['post_id']}-{runs}",
+        input=json.dumps({"post_id": post["post_id"]}),
+    )["executionArn"]
+    store.update(post["PK"], "POST", {"execution_arn": execution, "runs": runs})
+    return execution
+
+
+FINAL = (
+    "published",
+    "partially_published",
+    "failed",
+    "rejected",
+    "blocked",
+    "expired",
+    "cancelled",
+    "frozen",
+)
+
+
+def cancel(post_id: str) -> dict[str, Any]:
+    """Stop the post's workflow; what was already published stays published."""
+    post = get(post_id)
+    if post["status"] in FINAL:
+        raise PostError(f"post {post_id} is already {post['status']}")
+    if post.get("execution_arn"):
+        from botocore.exceptions import ClientError
+
+        try:
+            aws.client("stepfunctions").stop_execution(
+                executionArn=post["execution_arn"], error="Cancelled", cause="cancelled by a user"
+            )
+        except ClientError as exc:  # already finished: the status says what happened
+            if exc.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
+                raise
+    set_status(post_id, "cancelled")
+    return get(post_id)
+
+
+def reschedule(
+    config: Any, post_id: str, at: datetime, now: datetime | None = None
+) -> dict[str, Any]:
+    """Stop the current workflow and start a new one for the new time (checked and approved again)."""
+    post = cancel(post_id)
+    when = at if at.tzinfo else at.replace(tzinfo=config.tz)
+    store.update(
+        post["PK"],
+        "POST",
+        {
+            "scheduled_at": iso(when),
+            "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
+            "status": "checking",
+            "GSI1PK": store.posts_index("checking"),
+            "decided_by": None,
+            "decided_at": None,
+            "decision_comment": None,
+            "task_token": None,
+            "links": None,
+        },
+    )
+    post = get(post_id)
+    start(post)
+    return get(post_id)
+
+
+def status(post_id: str) -> dict[str, Any]:
+    post = get(post_id)
+    entries = ledger(post_id)
+    return {
+        "post_id": post_id,
+        "status": post["status"],
+        "scheduled_at": post["scheduled_at"],
+        "local_time": post.get("local_time"),
+        "decided_by": post.get("decided_by"),
+        "networks": {
+            account: {
+                k: entries.get(account, {}).get(k)
+                for k in ("status", "url", "error", "published_at")
+            }
+            | {"status": entries.get(account, {}).get("status", "pending")}
+            for account in post["accounts"]
+        },
+        "findings": post.get("findings", []),
+    }

@@ -1,0 +1,243 @@
+"""The publish workflow's tasks, called by the state machine through the publish function.
+
+Each task reads the post from the table, does one thing, and returns a small
+JSON result; failures raise named exceptions that the ASL retries or catches.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from portevoix.core import links, notices, store
+from portevoix.core.i18n import format_date
+from portevoix.core.timeutil import iso, parse_iso
+from portevoix.networks import RateLimited
+from portevoix.publishing import approval, charter, posts
+
+APPROVAL_TTL_DAYS = 7
+
+
+def _notify(
+    config: Any,
+    to: list[str],
+    key: str,
+    post: dict[str, Any],
+    lines: list[dict[str, Any]],
+    **values: Any,
+) -> None:
+
+    button = values.pop("button", None)
+    by_lang = {}
+    if "when" in values:  # a date is written in the reader's language
+        when = values.pop("when")
+        by_lang = {
+            lang: {"when": format_date(when.astimezone(config.tz), lang)} for lang in ("fr", "en")
+        }
+    notices.send(
+        config,
+        to,
+        key,
+        lines,
+        button=button,
+        values={"title": _title(post), **values},
+        values_by_lang=by_lang,
+    )
+
+
+def _title(post: dict[str, Any]) -> str:
+    if post.get("title"):
+        return post["title"]
+    first = next(iter(post["variants"].values()))["text"]
+    return first if len(first) <= 60 else first[:57].rsplit(" ", 1)[0] + "…"
+
+
+def check(config: Any, post_id: str) -> dict[str, Any]:
+
+    post = posts.get(post_id)
+    when = parse_iso(post["scheduled_at"])
+    findings = []
+    for account_key in post["accounts"]:
+        account = config.account(account_key)
+        if account is None:
+            findings.append(
+                charter.Finding(
+                    account_key,
+                    "account",
+                    "error",
+                    "ce compte n'est plus configuré",
+                    "this account is no longer configured",
+                )
+            )
+            continue
+        recent = _recent_publications(account_key, when)
+        week = charter.week_start(when, config.tz)
+        findings += charter.check(
+            config,
+            account.network,
+            posts.variant_of(post, account_key),
+            when=when,
+            recent=recent,
+            week_count=sum(1 for r in recent if r >= week),
+        )
+    errors = [f for f in findings if f.level == "error"]
+    status = "blocked" if errors else "awaiting_approval"
+    posts.set_status(post_id, status, findings=[f.to_dict() for f in findings])
+    return {
+        "ok": not errors,
+        "networks": post["accounts"],
+        "scheduled_at": post["scheduled_at"],
+        "post_id": post_id,
+    }
+
+
+def _recent_publications(account_key: str, around: datetime) -> list[datetime]:
+    items = store.query_gsi1(
+        store.published_index(account_key),
+        iso(around - timedelta(days=7)),
+        iso(around + timedelta(days=1)),
+    )
+    return [d for d in (parse_iso(i.get("published_at")) for i in items) if d]
+
+
+def notify_blocked(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    lines = [
+        {"label": f["network"], "text": {"fr": f["fr"], "en": f["en"]}, "level": f["level"]}
+        for f in post.get("findings", [])
+        if f["level"] == "error"
+    ]
+    _notify(config, [post["author"]], "post.blocked", post, lines)
+    return {"notified": post["author"]}
+
+
+def request_approval(
+    config: Any, post_id: str, task_token: str, now: datetime | None = None
+) -> dict[str, Any]:
+
+    now = now or datetime.now(UTC)
+    post = posts.get(post_id)
+    approvers = config.approvers or [m.email for m in config.team]
+    expires = now + timedelta(days=APPROVAL_TTL_DAYS)
+    posts.set_status(
+        post_id, "awaiting_approval", task_token=task_token, approval_expires_at=iso(expires)
+    )
+    sent_links = {}
+    for email in approvers:
+        link = sent_links[email] = approval.create_link(post_id, email, expires)
+        _notify(
+            config,
+            [email],
+            "post.approval",
+            post,
+            [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
+            button=links.url("approval", link),
+            when=parse_iso(post["scheduled_at"]),
+        )
+    posts.set_status(post_id, "awaiting_approval", links=sent_links)
+    return {"requested": approvers}
+
+
+def notify_rejected(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "rejected")
+    lines = [{"label": "—", "text": post.get("decision_comment") or "—"}]
+    _notify(config, [post["author"]], "post.rejected", post, lines, by=post.get("decided_by", "?"))
+    return {"notified": post["author"]}
+
+
+def expired(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "expired", expect=("awaiting_approval",))
+    _notify(config, [post["author"]], "post.expired", post, [])
+    return {"status": "expired"}
+
+
+def check_freeze(config: Any, post_id: str) -> dict[str, Any]:
+    state = store.get(*store.freeze_key()) or {}
+    return {"frozen": bool(state.get("frozen"))}
+
+
+def notify_frozen(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "frozen")
+    _notify(config, [post["author"]], "post.frozen", post, [])
+    return {"status": "frozen"}
+
+
+def publish_one(
+    config: Any, post_id: str, account: str, attempt: str, networks: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    posts.set_status(
+        post_id, "publishing", expect=("approved", "publishing", "partially_published")
+    )
+    try:
+        entry = posts.publish_account(config, post_id, account, attempt=attempt, networks=networks)
+    except RateLimited as exc:
+        # The state machine waits as long as the network asked, then tries again.
+        wait = int(min(exc.retry_after, 86400)) + 1
+        return {"account": account, "status": "rate_limited", "url": None, "retry_after": wait}
+    return {"account": account, "status": "published", "url": entry.get("url"), "retry_after": 0}
+
+
+def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+    post = posts.get(post_id)
+    ok = [r for r in results if r.get("status") == "published"]
+    failed = [r for r in results if r.get("status") != "published"]
+    status = "published" if not failed else ("partially_published" if ok else "failed")
+    posts.set_status(post_id, status, results=results)
+    lines = [{"label": r["account"], "text": r.get("url") or "—", "link": r.get("url")} for r in ok]
+    lines += [
+        {
+            "label": r["account"],
+            "text": f"{r.get('error', 'Error')}: {_cause(r.get('cause'))}",
+            "level": "error",
+        }
+        for r in failed
+    ]
+    recipients = sorted({post["author"], *(config.approvers or [])})
+    _notify(config, recipients, f"post.{status}", post, lines)
+    return {"status": status, "published": len(ok), "failed": len(failed)}
+
+
+def _cause(cause: Any) -> str:
+    """The errorMessage inside a Lambda error's Cause (a JSON string), kept short."""
+    import json
+
+    if isinstance(cause, str):
+        try:
+            cause = json.loads(cause).get("errorMessage", cause)
+        except (ValueError, AttributeError):
+            pass
+    return str(cause or "")[:300]
+
+
+REMIND_AFTER = timedelta(hours=24)
+
+
+def remind(config: Any, now: datetime | None = None) -> list[str]:
+    """Remind approvers once about posts still waiting a day after the request."""
+    now = now or datetime.now(UTC)
+    reminded = []
+    for post in store.query_gsi1(store.posts_index("awaiting_approval")):
+        asked = parse_iso(post.get("updated_at") or post.get("created_at"))
+        if (
+            post.get("reminded_at")
+            or not post.get("links")
+            or not asked
+            or now - asked < REMIND_AFTER
+        ):
+            continue
+        for email, link in post["links"].items():
+            _notify(
+                config,
+                [email],
+                "post.reminder",
+                post,
+                [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
+                button=links.url("approval", link),
+                when=parse_iso(post["scheduled_at"]),
+            )
+        store.update(post["PK"], "POST", {"reminded_at": iso(now)})
+        reminded.append(post["post_id"])
+    return reminded

@@ -1,0 +1,1 @@
+"""Reporting: the morning digest, engagement read-back and the weekly report."""

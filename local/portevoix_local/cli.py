@@ -1,0 +1,829 @@
+"""``portevoix``: the command line of the local mode.
+
+Exit codes: 0 done, 1 done but some feeds failed (the rest is stored),
+2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from portevoix.accounts import health
+from portevoix.core import aws, runtime, store
+from portevoix.core.config import load_config, parse_config
+from portevoix.core.errors import ConfigError, PortevoixError
+from portevoix.inbox import crisis, inbound, moderation, replies
+from portevoix.inbox import filing as inbox_mod
+from portevoix.inbox.replies import suggestions
+from portevoix.networks import Variant, build, publish_once
+from portevoix.publishing import approval, posts
+from portevoix.reporting import digest, engagement, report
+from portevoix_local import cost, demo, schedules
+from portevoix_local.schedules import job_event as schedule_event
+from portevoix_local.serve import LocalServer, RunningStack, connect, connect_stack, running
+from portevoix_local.stack import FeedServer, LocalStack, default_home, handler, load_template
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+def _config_path(arg: str | None) -> Path:
+
+    for candidate in (arg, os.environ.get("PORTEVOIX_CONFIG"), "portevoix.yaml"):
+        if candidate:
+            path = Path(candidate)
+            if arg is None and candidate == "portevoix.yaml" and not path.exists():
+                break
+            return path
+    raise ConfigError(
+        "command line",
+        [
+            "no configuration: pass --config FILE, set PORTEVOIX_CONFIG, or create ./portevoix.yaml "
+            "(copy config/example.yaml to start)"
+        ],
+    )
+
+
+def _load(arg: str | None) -> tuple[Any, str]:
+
+    path = _config_path(arg)
+    config = load_config(path)  # validates, naming the file in any error
+    return config, path.read_text(encoding="utf-8")
+
+
+def _stack(args: argparse.Namespace, config: Any, text: str) -> Any:
+    """The running ``local serve`` of this home when there is one, else the stack on disk."""
+    home = _home(args)
+    if running(home):
+        return RunningStack(home)
+    return LocalStack(home, config_text=text, sender=config.sender)
+
+
+def _print_poll(report: dict[str, Any], out: Any = sys.stdout) -> None:
+    p = out.write
+    p(
+        f"Polled {report['polled']} of {report['feeds']} feed(s): {report['fetched']} fetched, "
+        f"{report['not_modified']} not modified, {report['unchanged']} unchanged, "
+        f"{len(report['failed'])} failed, {len(report['skipped'])} skipped.\n"
+    )
+    p(f"{report['new_items']} new item(s), {report['mentions']} new brand mention(s).\n")
+    for f in report["failed"]:
+        p(f"  FAILED  {f['feed']}: {f['error']}\n")
+    for f in report["skipped"]:
+        p(f"  skipped {f['feed']}: {f['reason']}\n")
+    for f in report["warnings"]:
+        p(f"  warning {f['feed']}: {f['warning']}\n")
+
+
+def cmd_veille(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text) as stack:
+        report = stack.invoke(handler("veille"), schedule_event("veille-now"), "portevoix-veille")
+        stack.deliver_stream()  # new mentions are classified and urgent ones emailed
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        _print_poll(report)
+    return EXIT_PARTIAL if report["failed"] else EXIT_OK
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text) as stack:
+        sent = digest.send(config)
+        where = stack.outbox
+    if args.json:
+        print(json.dumps({"sent": sent, "outbox": str(where)}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not sent:
+        print("No digest sent: nobody in the team receives it (team[].digest).")
+    for s in sent:
+        print(f"Digest ({s['lang']}) sent to {', '.join(s['to'])}: {s['subject']}")
+        if s.get("html"):
+            print(f"  {s['html']}\n  {s['eml']}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    config, text = _load(args.config)
+    try:
+        week = (
+            report.Week.parse(args.week, config.tz)
+            if args.week
+            else report.Week.last_complete(datetime.now(UTC), config.tz)
+        )
+    except report.ReportError as exc:
+        raise ConfigErrorForCli(str(exc)) from None
+    with _stack(args, config, text) as stack:
+        collected = engagement.collect(config).to_dict()  # fresh numbers; failures are listed
+        built = report.build(config, week)
+        files: list[str] = []
+        sent: list[dict[str, Any]] = []
+        if args.out:
+            out = Path(args.out)
+            out.mkdir(parents=True, exist_ok=True)
+            for lang in config.recipients("report") or {config.language: []}:
+                rendered = report.render(config, built, lang)
+                base = out / f"report-{week.label}-{lang}"
+                base.with_suffix(".html").write_text(rendered.html, encoding="utf-8")
+                base.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+                files += [str(base.with_suffix(".html")), str(base.with_suffix(".txt"))]
+            csv_path = out / report.csv_name(config, week)
+            csv_path.write_bytes(report.to_csv(built.current, built.previous))
+            files.append(str(csv_path))
+        else:
+            sent = report.send(config, week, built=built)
+        outbox = str(stack.outbox)
+    summary = {
+        d.kpi: {"this_week": d.current, "previous_week": d.previous}
+        for d in report.compare(built.current, built.previous)
+    }
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "week": week.label,
+                    "summary": summary,
+                    "headline": report.headline(built.current, built.previous, "en"),
+                    "engagement": collected,
+                    "files": files,
+                    "sent": sent,
+                    "outbox": outbox,
+                },
+                ensure_ascii=False,
+                indent=2,
+                default=str,
+            )
+        )
+        return EXIT_OK
+    lang = config.language
+    print(
+        f"Report {week.label} ({built.week.start:%Y-%m-%d %H:%M}Z to {built.week.end:%Y-%m-%d %H:%M}Z)"
+    )
+    print(f"  {report.headline(built.current, built.previous, lang)}")
+    for kpi, values in summary.items():
+        print(f"  {kpi:16} {values['this_week']!s:>10}  (previous week {values['previous_week']})")
+    for failure in collected["failed"]:
+        print(f"  engagement not read for {failure['account']}: {failure['error']}")
+    for path in files:
+        print(f"  wrote {path}")
+    for s in sent:
+        print(f"  sent ({s['lang']}) to {', '.join(s['to'])}: {s['subject']}")
+        if s.get("html"):
+            print(f"    {s['html']}")
+    if not files and not sent:
+        print("  Nobody receives the report (team[].report): nothing sent.")
+    return EXIT_OK
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+
+    config, _ = _load(args.config)
+    for name in ("items_per_day", "mentions_per_day", "posts_per_week"):
+        value = getattr(args, name)
+        if value is not None and value < 0:
+            raise ConfigErrorForCli(f"--{name.replace('_', '-')} must not be negative")
+    workload = cost.Workload.from_config(
+        config,
+        items_per_day=args.items_per_day,
+        mentions_per_day=args.mentions_per_day,
+        posts_per_week=args.posts_per_week,
+    )
+    est = cost.estimate(workload)
+    print(json.dumps(est.to_dict(), indent=2) if args.json else cost.render(est))
+    return EXIT_OK
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    if not config.accounts:
+        print("No accounts in the configuration (see `accounts:` in config/example.yaml).")
+        return EXIT_OK
+    with _stack(args, config, text):
+        statuses = health.check(config)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in statuses], ensure_ascii=False, indent=2))
+    else:
+        for s in statuses:
+            who = f" {s.identity}" if s.identity else ""
+            print(f"{s.status.upper():9} {s.account} ({s.network}){who}: {s.detail}")
+    return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        rows = store.query_gsi1(store.inbox_index(args.status))
+        items = [
+            {
+                "id": store.id_of(m["PK"]),
+                "status": m.get("status"),
+                "intent": m.get("intent"),
+                "sentiment": m.get("sentiment"),
+                "urgency": m.get("urgency"),
+                "source": m.get("source"),
+                "author": m.get("author_handle") or m.get("author"),
+                "text": m.get("text") or m.get("title"),
+                "link": m.get("link"),
+                "received_at": m.get("received_at"),
+                "response_seconds": m.get("response_seconds"),
+                "suggestions": suggestions(config, m),
+            }
+            for m in sorted(rows, key=lambda m: m.get("received_at", ""), reverse=True)
+        ]
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not items:
+        print(f"Nothing with status {args.status}.")
+    for item in items:
+        print(
+            f"{item['id']}\n  {item['intent']} · {item['urgency']} · {item['sentiment']} · {item['author']} ({item['source']})"
+        )
+        print(f"  {(item['text'] or '')[:160]}")
+        for name, body in item["suggestions"].items():
+            print(f"  → {name}: {body}")
+    return EXIT_OK
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        mention = replies.get(args.id)
+        body = replies.render(config, args.template, mention) if args.template else args.text
+        done = replies.reply(config, args.id, body)
+    print(
+        f"Replied to {done.get('author_handle') or done.get('author')} after {done['response_seconds']} s: {done.get('reply_url') or ''}"
+    )
+    return EXIT_OK
+
+
+def cmd_mention(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        mention = replies.get(args.id)
+        if args.action == "hide":
+            done = moderation.hide(config, mention, mention.get("moderation_rule") or "manual")
+            print(
+                f"Archived ({done['archive_key']}) then {done['status']}"
+                + (f": {done['moderation_note']}" if done.get("moderation_note") else ".")
+            )
+        else:
+            done = replies.set_status(args.id, "replied" if args.action == "handled" else "ignored")
+            print(f"Mention {args.id}: {done['status']}.")
+    return EXIT_OK
+
+
+def cmd_freeze(args: argparse.Namespace) -> int:
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        state = crisis.freeze(args.state == "on", by=os.environ.get("USER", "cli"))
+    print(
+        "Scheduled posts are frozen: none goes out until `portevoix freeze off`."
+        if state["frozen"]
+        else "Publishing resumed: scheduled posts go out at their time."
+    )
+    return EXIT_OK
+
+
+def _home(args: argparse.Namespace) -> Path:
+
+    return Path(args.home) if args.home else default_home()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import signal
+
+    config, text = _load(args.config)
+    server = LocalServer(_home(args), text, config, port=args.port).start()
+    print(f"Porte-voix local stack for {config.brand.name}: http://127.0.0.1:{server.port}")
+    print("  approval pages and the outbox are served there; schedules fire; Ctrl-C stops.")
+    print("  In another terminal: portevoix post create FILE, post status ID, post approve ID...")
+    stopped = []
+    signal.signal(signal.SIGTERM, lambda *a: stopped.append(1))
+    try:
+        while not stopped:
+            signal.pause() if hasattr(signal, "pause") else __import__("time").sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        print("stopped; state saved in", _home(args))
+    return EXIT_OK
+
+
+def _jobs() -> list[str]:
+    try:
+        return [s.job for s in schedules.from_template(load_template(), {})]
+    except (OSError, KeyError):
+        return []
+
+
+def cmd_local_run(args: argparse.Namespace) -> int:
+    config, text = _load(args.config)
+    plan = {
+        s.job: s
+        for s in schedules.from_template(
+            load_template(), {"DigestHour": config.digest.hour, "TimeZone": config.timezone}
+        )
+    }
+    schedule = plan.get(args.job)
+    if schedule is None:
+        raise ConfigErrorForCli(
+            f"no schedule {args.job!r} in the template: one of {', '.join(plan)}"
+        )
+    with _stack(args, config, text) as stack:
+        result = stack.invoke(
+            handler(schedule.function),
+            schedules.schedule_event(schedule, datetime.now(UTC)),
+            f"portevoix-{schedule.function}",
+        )
+        stack.deliver_stream()
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return EXIT_PARTIAL if isinstance(result, dict) and result.get("failed") else EXIT_OK
+
+
+def cmd_inbound(args: argparse.Namespace) -> int:
+    """Store the email where SES's receipt rule puts it and notify the reply function."""
+    config, text = _load(args.config)
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigErrorForCli(f"cannot read {path}: {exc.strerror}") from None
+    if len(raw) > inbound.MAX_EMAIL_BYTES:
+        raise ConfigErrorForCli(f"{path} is larger than SES accepts (30 MB)")
+    key = f"inbound/{uuid.uuid4().hex}"
+    with _stack(args, config, text) as stack:
+        bucket = os.environ["DATA_BUCKET"]
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=raw)
+        event = {
+            "Records": [
+                {
+                    "eventSource": "aws:s3",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": len(raw)}},
+                }
+            ]
+        }
+        result = stack.invoke(handler("reply"), event, "portevoix-reply")
+        stack.deliver_stream()  # the new mention is classified and filed
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    elif result.get("mentions"):
+        print(f"{path.name}: in the inbox (see `portevoix inbox`).")
+    else:
+        print(f"{path.name}: already in the inbox, nothing new.")
+    return EXIT_OK
+
+
+def _connected(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+
+    try:
+        info = connect_stack(args.stack) if args.stack else connect(_home(args))
+    except RuntimeError as exc:
+        raise ConfigErrorForCli(str(exc)) from None
+    return runtime.config(), info
+
+
+class ConfigErrorForCli(Exception):
+    """A usage problem found before anything ran (exit 2)."""
+
+
+def cmd_post(args: argparse.Namespace) -> int:
+    import time
+
+    import yaml
+
+    config, info = _connected(args)
+    if args.action == "create":
+        try:
+            data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigErrorForCli(f"cannot read {args.file}: {exc}") from None
+        draft = posts.parse_draft(data, config, source=args.file)
+        post = posts.create(config, draft)
+        posts.start(post)
+        links: dict[str, str] = {}
+        for _ in range(100):  # the workflow asks for approval within a moment
+            current = posts.get(post["post_id"])
+            if current.get("links") or current["status"] in posts.FINAL:
+                links = current.get("links") or {}
+                break
+            time.sleep(0.1)
+        result = {
+            "post_id": post["post_id"],
+            "status": posts.get(post["post_id"])["status"],
+            "scheduled_at": post["scheduled_at"],
+            "approval_links": {email: f"{info['url']}/a/{link}" for email, link in links.items()},
+        }
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            print(
+                f"Post {result['post_id']} ({result['status']}), planned for {post['local_time']} {config.timezone}."
+            )
+            for email, url in result["approval_links"].items():
+                print(f"  approval for {email}: {url}")
+        return EXIT_OK
+    if args.action in ("approve", "reject"):
+        if args.action == "reject" and not (args.comment or "").strip():
+            raise ConfigErrorForCli("a rejection needs --comment for the author")
+        outcome = approval.decide_as(
+            args.id, args.as_email, args.action == "approve", args.comment or ""
+        )
+        post = outcome.post or {}
+        if outcome.kind != "decided":
+            print(
+                f"Nothing changed: {outcome.kind} (status {post.get('status')}, decided by {post.get('decided_by')})"
+            )
+            return EXIT_PARTIAL
+        print(f"Post {args.id}: {post['status']} by {post['decided_by']}.")
+        return EXIT_OK
+    if args.action == "status":
+        state = posts.status(args.id)
+        if args.json:
+            print(json.dumps(state, indent=2, ensure_ascii=False))
+        else:
+            print(f"Post {args.id}: {state['status']} (planned {state['local_time']})")
+            for account, entry in state["networks"].items():
+                detail = entry.get("url") or entry.get("error") or ""
+                print(f"  {account:12} {entry['status']:10} {detail}")
+        return EXIT_OK
+    if args.action == "cancel":
+        print(f"Post {args.id}: {posts.cancel(args.id)['status']}.")
+        return EXIT_OK
+    if args.action == "reschedule":
+        from datetime import datetime as _dt
+
+        try:
+            at = _dt.fromisoformat(args.at)
+        except ValueError:
+            raise ConfigErrorForCli(
+                f"--at {args.at!r}: use YYYY-MM-DDTHH:MM (local time)"
+            ) from None
+        post = posts.reschedule(config, args.id, at)
+        print(
+            f"Post {args.id}: {post['status']}, now planned for {post['local_time']} {config.timezone}."
+        )
+        return EXIT_OK
+    raise ConfigErrorForCli(f"unknown action {args.action}")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from contextlib import ExitStack
+
+    home = (Path(args.home) if args.home else default_home()) / "demo"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    say = print
+    with ExitStack() as stack_of:
+        server = stack_of.enter_context(FeedServer(demo.routes()))
+        mastodon = _demo_mastodon(stack_of)
+        text = demo.config_yaml(server.base_url, mastodon=mastodon.base_url if mastodon else None)
+        (home / "portevoix.yaml").write_text(text, encoding="utf-8")
+        config = parse_config(text, str(home / "portevoix.yaml"))
+        say(
+            f"Porte-voix demo: brand {config.brand.name}, {len(config.feeds)} sources served on "
+            f"{server.base_url}"
+            + (f" and a local Mastodon on {mastodon.base_url}" if mastodon else "")
+            + " (no internet needed)."
+        )
+        say(f"Configuration: {home / 'portevoix.yaml'}\n")
+        if mastodon:
+            _mastodon_as(
+                mastodon.base_url,
+                "bob_token",
+                "POST",
+                "/api/v1/statuses",
+                {"status": "@alice Ma batterie Cyclia chauffe, c'est normal ?"},
+            )
+        with LocalStack(home, config_text=text, sender=config.sender) as stack:
+            say("1. First poll (the schedule's event, sent to the veille handler):")
+            first = stack.invoke(handler("veille"), schedule_event("veille"), "portevoix-veille")
+            _print_poll(first)
+            stack.deliver_stream()
+            _print_inbox(say)
+
+            notified = inbox_mod.send_batch(config)
+            say(
+                f"   The grouped inbox email lists {len(notified)} message(s) with suggested replies and"
+            )
+            say("   a link each to answer, mark handled, ignore or hide (see the outbox).")
+            say("\n2. Second poll: the servers answer 304 Not Modified, nothing is stored twice:")
+            second = stack.invoke(handler("veille"), schedule_event("veille"), "portevoix-veille")
+            _print_poll(second)
+            if mastodon:
+                say("\n3. On Mastodon: reply to the mention, then publish a post (exactly once):")
+                _demo_publish(config, say)
+            say(f"\n{4 if mastodon else 3}. Morning digest, one per language of the team:")
+            sent = digest.send(config)
+            for s in sent:
+                say(f"   {s['lang']}: {s['subject']}")
+                say(f"       -> {s['html']}")
+        if mastodon:
+            say(
+                "\n5. A post through the publish workflow (the deployed state machine, run by moto):"
+            )
+            _demo_workflow(home, text, config, say)
+        say(
+            f"\n{6 if mastodon else 4}. The report of this week so far (every Monday, the past week):"
+        )
+        with LocalStack(home, config_text=text, sender=config.sender):
+            reported = _demo_report(config, say)
+        say(f"\nOpen the .html files in a browser, or the .eml in a mail client: {stack.outbox}")
+        say(
+            "Run it on your own sources: cp config/example.yaml portevoix.yaml, edit, then "
+            "`portevoix veille` and `portevoix digest`."
+        )
+    ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0 and reported
+    return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _demo_report(config: Any, say: Any) -> bool:
+    from datetime import UTC, datetime
+
+    collected = engagement.collect(config)
+    say(f"   engagement read back for {collected.read} post(s) from the networks")
+    built = report.build(config, report.Week.containing(datetime.now(UTC), config.tz))
+    fig = built.current
+    voice = ", ".join(f"{name} {count}" for name, count in fig.voice.items())
+    say(
+        f"   {fig.mentions} mention(s) ({', '.join(f'{k} {v}' for k, v in fig.by_source.items())}), "
+        f"share of voice: {voice}; {fig.published} post(s) published; "
+        f"{fig.items} item(s) monitored"
+    )
+    sent = report.send(config, built.week, built=built)
+    for s in sent:
+        say(f"   {s['lang']}: {s['subject']}")
+        say(
+            f"       -> {s['html']} (+ {', '.join(Path(a).name for a in s.get('attachments', []))})"
+        )
+    return bool(sent)
+
+
+def _print_inbox(say: Any) -> None:
+
+    say("   The inbox sorted the new mentions:")
+    for status in ("needs_reply", "ignored"):
+        for m in store.query_gsi1(store.inbox_index(status)):
+            flag = " ALERT SENT" if m.get("notified_at") else ""
+            say(
+                f"     {m.get('intent', '?'):9} {m.get('urgency', '?'):9} {status:11} {(m.get('title') or '')[:60]}{flag}"
+            )
+
+
+def _demo_workflow(home: Path, text: str, config: Any, say: Any) -> None:
+    """Create a post, approve it through its page over HTTP, see it published."""
+    import re
+    import time
+
+    import requests
+
+    server = LocalServer(home, text, config, port=0, fire_schedules=False).start()
+    try:
+        draft = posts.parse_draft(
+            {
+                "author": config.team[0].email,
+                "title": "Précommandes Urban 3",
+                "variants": {
+                    "mastodon": {
+                        "text": "Précommandes de l'Urban 3 lundi 9 h ! #cyclia",
+                        "language": "fr",
+                    }
+                },
+            },
+            config,
+        )
+        post = posts.create(config, draft)
+        posts.start(post)
+        for _ in range(100):
+            links = posts.get(post["post_id"]).get("links")
+            if links:
+                break
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{server.port}/a/{next(iter(links.values()))}"
+        say(f"   charter checked, approval asked: {url}")
+        page = requests.get(url, timeout=10).text
+        token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+        requests.post(url, data={"form_token": token, "decision": "approve"}, timeout=10)
+        say("   approved through the page (an HTTP POST, as the browser sends it)")
+        for _ in range(100):
+            state = posts.status(post["post_id"])
+            if state["status"] in posts.FINAL:
+                break
+            time.sleep(0.1)
+        for account, entry in state["networks"].items():
+            say(f"   {account}: {entry['status']} {entry.get('url') or entry.get('error') or ''}")
+    finally:
+        server.stop()
+
+
+def _demo_mastodon(stack_of: Any) -> Any:
+    """A local Mastodon (mastodon-mock) with the brand as @alice, or None if not installed."""
+    try:
+        from mastodon_mock.testing.server import MockServer
+    except ImportError:
+        print("(mastodon-mock is not installed: the demo runs without a social network)")
+        return None
+    os.environ["PORTEVOIX_DEMO_MASTODON_TOKEN"] = "alice_token"  # noqa: S105 - the mock's fixture
+    return stack_of.enter_context(MockServer())
+
+
+def _mastodon_as(base: str, token: str, method: str, path: str, body: dict[str, Any]) -> Any:
+    import requests
+
+    resp = requests.request(
+        method, base + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    resp.raise_for_status()
+    return resp.json()
+
+
+def _demo_publish(config: Any, say: Any) -> None:
+    account = config.accounts[0]
+    net = build(account, config)
+    inbox = store.query_gsi1(store.inbox_index("needs_reply")) + store.query_gsi1(
+        store.inbox_index("new")
+    )
+    mention = next(m for m in inbox if m.get("source") == "mastodon")
+
+    body = replies.render(config, "sav", mention)
+    reply = replies.reply(config, store.id_of(mention["PK"]), body)
+    say(
+        f'   replied to {mention["author_handle"]} with the "sav" template, {reply["response_seconds"]} s after it arrived: {reply["reply_url"]}'
+    )
+    post = publish_once(
+        net,
+        Variant(text="Cyclia Urban 3 : les précommandes ouvrent lundi 🚲", language="fr"),
+        key="demo-post-1:mastodon",
+    )
+    again = publish_once(
+        net,
+        Variant(text="Cyclia Urban 3 : les précommandes ouvrent lundi 🚲", language="fr"),
+        key="demo-post-1:mastodon",
+    )
+    say(f"   published: {post.url} (published again under the same key: {again.url}, no duplicate)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="portevoix",
+        description="Porte-voix: monitoring, inbox and publishing for community managers "
+        "(local mode: AWS emulated on this machine).",
+    )
+    parser.add_argument(
+        "--home", help="local state folder (default: $PORTEVOIX_HOME or .portevoix)"
+    )
+    parser.add_argument(
+        "--stack",
+        help="talk to this deployed stack (found through its outputs) instead of the local one",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(parent: Any, name: str, help_text: str, func: Any) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_text)
+        p.add_argument(
+            "--config", help="brand configuration (default: $PORTEVOIX_CONFIG or ./portevoix.yaml)"
+        )
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        p.set_defaults(func=func)
+        return p
+
+    command(sub, "veille", "poll every feed and account now and store what is new", cmd_veille)
+    command(
+        sub, "digest", "send the digest of the last 24 hours (locally: to the outbox)", cmd_digest
+    )
+    rep = command(
+        sub,
+        "report",
+        "the weekly report (locally: to the outbox), or its files with --out",
+        cmd_report,
+    )
+    rep.add_argument("--week", help="ISO week, YYYY-Www (default: the last complete week)")
+    rep.add_argument("--out", help="write the report's HTML, text and CSV here instead of emailing")
+    price = command(sub, "cost", "estimate the monthly AWS bill of this configuration", cmd_cost)
+    price.add_argument(
+        "--items-per-day", type=float, help="new feed items a day (default: 10 a feed)"
+    )
+    price.add_argument(
+        "--mentions-per-day", type=float, help="mentions a day (default: from feeds and accounts)"
+    )
+    price.add_argument(
+        "--posts-per-week", type=float, help="posts a week (default: the charter's target)"
+    )
+    accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
+    actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
+    command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
+
+    inbox = command(sub, "inbox", "what people said to the brand, sorted", cmd_inbox)
+    inbox.add_argument(
+        "--status",
+        default="needs_reply",
+        choices=["needs_reply", "needs_action", "new", "replied", "ignored", "hidden"],
+    )
+    reply = command(sub, "reply", "answer a mention through its network", cmd_reply)
+    reply.add_argument("id", help="the mention's id (see `portevoix inbox`)")
+    which = reply.add_mutually_exclusive_group(required=True)
+    which.add_argument("--template", help="a reply template of the configuration")
+    which.add_argument("--text", help="the reply itself")
+
+    mention = sub.add_parser("mention", help="act on one mention of the inbox")
+    mention_actions = mention.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (
+        ("hide", "archive it, then hide it where the network allows"),
+        ("handled", "mark it handled"),
+        ("ignore", "ignore it"),
+    ):
+        p = command(mention_actions, name, text, cmd_mention)
+        p.add_argument("id", help="the mention's id (see `portevoix inbox`)")
+
+    freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
+    freeze.add_argument("state", choices=["on", "off"])
+
+    local = sub.add_parser("local", help="the local stack")
+    local_actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")
+    serve = command(local_actions, "serve", "run the whole stack here until stopped", cmd_serve)
+    serve.add_argument(
+        "--port", type=int, default=8787, help="HTTP port of the pages (default 8787)"
+    )
+
+    run = command(
+        local_actions,
+        "run",
+        "fire a scheduled job now, as its schedule would (e.g. `local run digest`)",
+        cmd_local_run,
+    )
+    run.add_argument("job", help="a schedule of infra/template.yaml: " + ", ".join(_jobs()))
+    inbound = command(
+        local_actions, "inbound", "hand an email (.eml) to the stack, as SES would", cmd_inbound
+    )
+    inbound.add_argument("file", help="the raw email, as an .eml file")
+
+    post = sub.add_parser("post", help="posts, in the running local stack")
+    post_actions = post.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = post_actions.add_parser("create", help="check, ask for approval, publish at its time")
+    p.add_argument("file", help="YAML: author, title, at (local time), variants per account")
+    p.add_argument("--json", action="store_true")
+    for name, text in (
+        ("approve", "approve as the page would"),
+        ("reject", "reject as the page would"),
+    ):
+        p = post_actions.add_parser(name, help=text)
+        p.add_argument("id")
+        p.add_argument("--as", dest="as_email", help="the approver (default: the first one)")
+        p.add_argument("--comment", default="", help="for the author (required to reject)")
+    p = post_actions.add_parser("status", help="status per network, with the published URLs")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+    p = post_actions.add_parser("cancel", help="stop the post's workflow")
+    p.add_argument("id")
+    p = post_actions.add_parser("reschedule", help="a new time: checked and approved again")
+    p.add_argument("id")
+    p.add_argument("--at", required=True, help="local time, YYYY-MM-DDTHH:MM")
+    for action in ("create", "approve", "reject", "status", "cancel", "reschedule"):
+        post_actions.choices[action].set_defaults(func=cmd_post)
+
+    p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The handlers log one JSON line per run for CloudWatch; a terminal user
+    # reads the CLI's own summary instead (set POWERTOOLS_LOG_LEVEL=INFO to see both).
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF is for CloudWatch only
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ConfigError, ConfigErrorForCli) as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PortevoixError as exc:
+        print(f"portevoix: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
