@@ -1,91 +1,20 @@
-"""Fixtures shared by every level: moto AWS built from the template, local servers."""
+"""Fixtures every level shares. Each level adds its own in its conftest:
+
+- unit/: no AWS at all (a unit test that reaches for a client fails);
+- integration/: moto built from the template, feed and network servers;
+- e2e/: the same, for commands and handlers run whole.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 
-from tests.helpers import REGION, SENDER, ChaosServer, RequestCounter, make_config
+from tests.helpers import make_config
 
 
 @pytest.fixture
 def config_factory() -> Callable[..., Any]:
     return make_config
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "TABLE_NAME": "portevoix-test",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("PORTEVOIX_AWS_ENDPOINT", raising=False)
-    monkeypatch.delenv("PORTEVOIX_OUTBOX", raising=False)
-    monkeypatch.delenv("PORTEVOIX_CONFIG_FILE", raising=False)
-
-
-@pytest.fixture
-def aws(aws_env: None) -> Iterator[Any]:
-    """moto with the table created from infra/template.yaml and the sender verified."""
-    from moto import mock_aws
-
-    from portevoix.core import aws as pv_aws
-    from portevoix.core import runtime
-    from portevoix_local.stack import create_table
-
-    pv_aws.reset()
-    runtime.reset()
-    with mock_aws():
-        create_table("portevoix-test")
-        pv_aws.client("ses").verify_email_identity(EmailAddress=SENDER)
-        yield pv_aws
-    pv_aws.reset()
-    runtime.reset()
-
-
-@pytest.fixture
-def ddb_requests(aws: Any) -> RequestCounter:
-    counter = RequestCounter()
-    aws.client("dynamodb").meta.events.register("before-call.dynamodb.*", counter)
-    return counter
-
-
-@pytest.fixture
-def feed_server() -> Iterator[Any]:
-    from portevoix_local.stack import FeedServer
-
-    with FeedServer() as server:
-        yield server
-
-
-@pytest.fixture
-def chaos() -> Iterator[ChaosServer]:
-    server = ChaosServer()
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Any]:
-    """A stateful Mastodon API (mastodon-mock) with alice, bob and carol."""
-    mastodon_mock = pytest.importorskip("mastodon_mock.testing.server")
-    srv = mastodon_mock.MockServer()
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def api(server: Any) -> Iterator[str]:
-    requests.post(server.base_url + "/api/v1/_mock/reset", timeout=10)
-    requests.delete(server.base_url + "/api/v1/_mock/faults", timeout=10)
-    yield server.base_url

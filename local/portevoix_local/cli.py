@@ -19,13 +19,14 @@ from typing import Any
 from portevoix.accounts import health
 from portevoix.core import aws, runtime, store
 from portevoix.core.config import load_config, parse_config
-from portevoix.core.errors import ConfigError, PortevoixError
+from portevoix.core.errors import ConfigError, PortevoixError, ReportError
 from portevoix.inbox import crisis, inbound, moderation, replies
 from portevoix.inbox import filing as inbox_mod
 from portevoix.inbox.replies import suggestions
 from portevoix.networks import Variant, build, publish_once
 from portevoix.publishing import approval, posts
-from portevoix.reporting import digest, engagement, report
+from portevoix.reporting import digest, engagement, figures, report
+from portevoix.reporting.view import headline
 from portevoix_local import cost, demo, schedules
 from portevoix_local.schedules import job_event as schedule_event
 from portevoix_local.serve import LocalServer, RunningStack, connect, connect_stack, running
@@ -123,7 +124,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             if args.week
             else report.Week.last_complete(datetime.now(UTC), config.tz)
         )
-    except report.ReportError as exc:
+    except ReportError as exc:
         raise ConfigErrorForCli(str(exc)) from None
     with _stack(args, config, text) as stack:
         collected = engagement.collect(config).to_dict()  # fresh numbers; failures are listed
@@ -147,7 +148,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         outbox = str(stack.outbox)
     summary = {
         d.kpi: {"this_week": d.current, "previous_week": d.previous}
-        for d in report.compare(built.current, built.previous)
+        for d in figures.compare(built.current, built.previous)
     }
     if args.json:
         print(
@@ -155,7 +156,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 {
                     "week": week.label,
                     "summary": summary,
-                    "headline": report.headline(built.current, built.previous, "en"),
+                    "headline": headline(built.current, built.previous, "en"),
                     "engagement": collected,
                     "files": files,
                     "sent": sent,
@@ -171,7 +172,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     print(
         f"Report {week.label} ({built.week.start:%Y-%m-%d %H:%M}Z to {built.week.end:%Y-%m-%d %H:%M}Z)"
     )
-    print(f"  {report.headline(built.current, built.previous, lang)}")
+    print(f"  {headline(built.current, built.previous, lang)}")
     for kpi, values in summary.items():
         print(f"  {kpi:16} {values['this_week']!s:>10}  (previous week {values['previous_week']})")
     for failure in collected["failed"]:

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 
 from portevoix.core import store
+from portevoix.core.errors import ReportError
 from portevoix.core.timeutil import utc_hours
-from portevoix.reporting import report
+from portevoix.reporting import figures, report
+from portevoix.reporting.view import headline
 from tests.helpers import make_config, rss
 from tests.integration.test_digest import parts, sent_messages
 
@@ -253,16 +255,16 @@ def test_week_over_week_says_what_changed_most(seeded: Any) -> None:
     built = report.build(seeded, report.Week.parse(W47, seeded.tz))
     assert built.previous.week.label == "2026-W46"
     assert (built.previous.mentions, built.previous.items) == (4, 20)
-    deltas = {d.kpi: d for d in report.compare(built.current, built.previous)}
+    deltas = {d.kpi: d for d in figures.compare(built.current, built.previous)}
     assert (deltas["mentions"].current, deltas["mentions"].previous) == (12, 4)
     assert deltas["mentions"].ratio == 2.0
     assert deltas["engagement"].previous is None  # no post the week before
     # Posts went from 0 to 4: the largest change against its base (2 posts).
-    assert report.most_changed(list(deltas.values())).kpi == "published"
-    assert report.headline(built.current, built.previous, "en") == (
+    assert figures.most_changed(list(deltas.values())).kpi == "published"
+    assert headline(built.current, built.previous, "en") == (
         "What changed the most: posts published, 4 against 0 the week before."
     )
-    assert report.headline(built.current, built.previous, "fr") == (
+    assert headline(built.current, built.previous, "fr") == (
         "Ce qui a le plus changé : les publications, 4 contre 0 la semaine précédente."
     )
 
@@ -275,19 +277,19 @@ def test_headline_with_a_percentage_and_a_steady_week(aws: Any) -> None:
     )
     built = report.build(config, report.Week.parse(W47, config.tz))
     assert (built.current.mentions, built.previous.mentions) == (8, 2)
-    assert report.headline(built.current, built.previous, "en") == (
+    assert headline(built.current, built.previous, "en") == (
         "What changed the most: mentions, 8 against 2 the week before (+300%)."
     )
-    assert "(+300\u00a0%)" in report.headline(built.current, built.previous, "fr")
-    same = report.Figures(week=built.current.week, mentions=8)
-    assert report.headline(same, same, "en") == "Nothing changed much from the week before."
+    assert "(+300\u00a0%)" in headline(built.current, built.previous, "fr")
+    same = figures.Figures(week=built.current.week, mentions=8)
+    assert headline(same, same, "en") == "Nothing changed much from the week before."
 
 
 def test_an_empty_week_still_makes_a_readable_report(aws: Any) -> None:
     config = make_config()
     built = report.build(config, report.Week.parse("2026-W10", config.tz))
     assert not built.current.has_data
-    assert report.headline(built.current, built.previous, "fr").startswith("Rien à signaler")
+    assert headline(built.current, built.previous, "fr").startswith("Rien à signaler")
     for lang in ("fr", "en"):
         rendered = report.render(config, built, lang)
         assert "—" in rendered.html and rendered.text.strip()
@@ -340,7 +342,7 @@ def test_a_week_that_starts_daylight_saving_has_167_hours() -> None:
 def test_a_malformed_week_is_named(text: str) -> None:
     from zoneinfo import ZoneInfo
 
-    with pytest.raises(report.ReportError, match="week"):
+    with pytest.raises(ReportError, match="week"):
         report.Week.parse(text, ZoneInfo("Europe/Paris"))
 
 

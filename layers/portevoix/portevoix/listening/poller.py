@@ -20,15 +20,13 @@ from portevoix.core import store
 from portevoix.core.config import Config, Feed
 from portevoix.core.errors import FeedParseError, FetchError
 from portevoix.core.http import AddressPolicy, Fetcher, Limits, user_agent
-from portevoix.core.timeutil import iso, parse_iso
+from portevoix.core.timeutil import iso
 from portevoix.listening import feeds as feedmod
+from portevoix.listening import feedstate
 from portevoix.listening.matching import Matcher
 from portevoix.listening.mentions import poll_accounts
 
 ITEM_TTL_DAYS = 90
-SEEN_PREFIX = 12  # hex chars of an item id kept in a feed's state
-SEEN_MAX = 400
-DUE_SLACK = timedelta(minutes=1)  # a schedule that fires early still polls
 
 
 @dataclass
@@ -78,23 +76,6 @@ class PollReport:
         }
 
 
-def _state_key(feed: Feed) -> tuple[str, str]:
-    return store.feed_key(feed.key)
-
-
-def _due(feed: Feed, state: dict[str, Any] | None, now: datetime, scheduled: bool) -> str | None:
-    """Why the feed is not polled now, or None when it is due."""
-    if not state or state.get("url") != feed.url:
-        return None
-    retry_at = parse_iso(state.get("retry_at"))
-    if retry_at and now + DUE_SLACK < retry_at:
-        return f"backing off until {iso(retry_at)} after {state.get('failures', 0)} failure(s)"
-    next_at = parse_iso(state.get("next_poll_at"))
-    if scheduled and next_at and now + DUE_SLACK < next_at:
-        return f"next poll at {iso(next_at)}"
-    return None
-
-
 class Poller:
     """Polls a configuration's feeds and stores the result."""
 
@@ -121,7 +102,7 @@ class Poller:
     ) -> FeedOutcome:
         if time.monotonic() > deadline:
             return FeedOutcome(feed, "skipped", note="out of time for this run; polled next time")
-        same = bool(state) and state.get("url") == feed.url
+        same = feedstate.same_feed(feed.url, state)
         prev = dict(state) if same else store.with_key(store.feed_key(feed.key), url=feed.url)
         url = prev.get("alternate") or feed.url
         try:
@@ -152,25 +133,21 @@ class Poller:
             return self._failed(feed, prev, str(exc), now, exc.retry_after)
         except FeedParseError as exc:
             return self._failed(feed, prev, f"{url}: {exc}", now, None)
-        seen = set(prev.get("seen") or []) if same else set()
-        entries = [e for e in parsed.entries if e.item_id[:SEEN_PREFIX] not in seen]
-        new["seen"] = [e.item_id[:SEEN_PREFIX] for e in parsed.entries][:SEEN_MAX]
+        ids = [e.item_id for e in parsed.entries]
+        fresh = feedstate.unseen(ids, prev, same)
+        new["seen"] = feedstate.remember(ids)
         new["title"] = parsed.title or prev.get("title")
-        outcome = self._ok(feed, new, "fetched", entries, now)
+        outcome = self._ok(
+            feed, new, "fetched", [e for e in parsed.entries if e.item_id in fresh], now
+        )
         outcome.warning = parsed.warning
         return outcome
 
+    @staticmethod
     def _ok(
-        self, feed: Feed, state: dict[str, Any], status: str, entries: list[Any], now: datetime
+        feed: Feed, state: dict[str, Any], status: str, entries: list[Any], now: datetime
     ) -> FeedOutcome:
-        new = dict(state)
-        for key in ("failures", "last_error", "retry_at"):
-            new.pop(key, None)
-        if feed.interval_minutes:
-            new["next_poll_at"] = iso(now + timedelta(minutes=feed.interval_minutes))
-        else:
-            new.pop("next_poll_at", None)
-        new = {k: v for k, v in new.items() if v not in (None, "", [])}
+        new = feedstate.succeeded(state, now, feed.interval_minutes)
         return FeedOutcome(feed, status, entries, state=new)
 
     def _failed(
@@ -181,15 +158,14 @@ class Poller:
         now: datetime,
         retry_after: float | None,
     ) -> FeedOutcome:
-        cfg = self.config.fetch
-        failures = int(state.get("failures", 0)) + 1
-        interval = feed.interval_minutes or cfg.interval_minutes
-        delay = timedelta(minutes=interval * 2 ** (failures - 1))
-        if retry_after is not None:
-            delay = max(delay, timedelta(seconds=retry_after))
-        delay = min(delay, timedelta(hours=cfg.max_backoff_hours))
-        new = dict(state)
-        new.update(failures=failures, last_error=error[:500], retry_at=iso(now + delay))
+        new = feedstate.failed(
+            state,
+            error,
+            now,
+            interval_minutes=feed.interval_minutes or self.config.fetch.interval_minutes,
+            max_backoff_hours=self.config.fetch.max_backoff_hours,
+            retry_after=retry_after,
+        )
         return FeedOutcome(feed, "failed", error=error, state=new)
 
     # -- the whole poll ----------------------------------------------------
@@ -197,53 +173,98 @@ class Poller:
     def poll(
         self, now: datetime | None = None, *, scheduled: bool = True, budget_seconds: float = 240
     ) -> PollReport:
-        """Poll due feeds (all feeds not backing off when ``scheduled`` is False)."""
+        """Poll due feeds (all feeds not backing off when ``scheduled`` is False).
+
+        Order: read every feed's state (one BatchGet), fetch the due feeds
+        concurrently, write the new items and their mentions, then the states
+        that changed, then the network accounts' mentions.
+        """
         started = time.monotonic()
-        deadline = started + budget_seconds
         now = (now or datetime.now(UTC)).astimezone(UTC)
         report = PollReport(feeds=len(self.config.feeds))
+        states = self._states()
+        due = self._due(states, now, scheduled, report)
+        outcomes = self._fetch_all(due, now, started + budget_seconds)
+        candidates = self._tally(outcomes, report)
+        self._store_items(candidates, now, report)
+        changed = [
+            out.state
+            for out in outcomes
+            if out.state is not None and out.state != states.get(out.feed.key)
+        ]
+        if changed:
+            store.batch_put(changed)
+        if self.config.accounts:
+            self._listen(now, report)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _states(self) -> dict[str, dict[str, Any]]:
+        """Every feed's stored state, by feed key."""
         feeds = self.config.feeds
-        states = (
-            {s["PK"]: s for s in store.batch_get([_state_key(f) for f in feeds])} if feeds else {}
-        )
-        due: list[tuple[Feed, dict[str, Any] | None]] = []
-        for feed in feeds:
-            state = states.get(_state_key(feed)[0])
-            reason = _due(feed, state, now, scheduled)
+        if not feeds:
+            return {}
+        by_pk = {s["PK"]: s for s in store.batch_get([store.feed_key(f.key) for f in feeds])}
+        return {
+            f.key: by_pk[store.feed_key(f.key)[0]]
+            for f in feeds
+            if store.feed_key(f.key)[0] in by_pk
+        }
+
+    def _due(
+        self,
+        states: dict[str, dict[str, Any]],
+        now: datetime,
+        scheduled: bool,
+        report: PollReport,
+    ) -> list[tuple[Feed, dict[str, Any] | None]]:
+        due = []
+        for feed in self.config.feeds:
+            state = states.get(feed.key)
+            reason = feedstate.not_due(feed.url, state, now, scheduled)
             if reason:
                 report.skipped.append({"feed": feed.key, "url": feed.url, "reason": reason})
             else:
                 due.append((feed, state))
         report.polled = len(due)
+        return due
 
-        outcomes: list[FeedOutcome] = []
-        if due:
-            workers = min(self.config.fetch.concurrency, len(due))
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="veille") as pool:
-                outcomes = list(
-                    pool.map(lambda fs: self._fetch_feed(fs[0], fs[1], now, deadline), due)
-                )
+    def _fetch_all(
+        self, due: list[tuple[Feed, dict[str, Any] | None]], now: datetime, deadline: float
+    ) -> list[FeedOutcome]:
+        if not due:
+            return []
+        workers = min(self.config.fetch.concurrency, len(due))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="veille") as pool:
+            return list(pool.map(lambda fs: self._fetch_feed(fs[0], fs[1], now, deadline), due))
 
+    @staticmethod
+    def _tally(
+        outcomes: list[FeedOutcome], report: PollReport
+    ) -> dict[str, tuple[Feed, feedmod.Entry]]:
+        """Count the outcomes in the report; the entries to store, first feed wins."""
         candidates: dict[str, tuple[Feed, feedmod.Entry]] = {}
         for out in outcomes:
+            where = {"feed": out.feed.key, "url": out.feed.url}
             if out.status == "failed":
-                report.failed.append(
-                    {"feed": out.feed.key, "url": out.feed.url, "error": out.error}
-                )
+                report.failed.append({**where, "error": out.error})
             elif out.status == "skipped":
-                report.skipped.append(
-                    {"feed": out.feed.key, "url": out.feed.url, "reason": out.note}
-                )
+                report.skipped.append({**where, "reason": out.note})
             else:
                 setattr(report, out.status, getattr(report, out.status) + 1)
             if out.warning:
-                report.warnings.append(
-                    {"feed": out.feed.key, "url": out.feed.url, "warning": out.warning}
-                )
+                report.warnings.append({**where, "warning": out.warning})
             for entry in out.entries:
                 candidates.setdefault(entry.item_id, (out.feed, entry))
         report.entries = len(candidates)
+        return candidates
 
+    def _store_items(
+        self,
+        candidates: dict[str, tuple[Feed, feedmod.Entry]],
+        now: datetime,
+        report: PollReport,
+    ) -> None:
         new_records = self._new_records(candidates, now)
         new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
         # A mention shares its item's id and the item was just found absent, so
@@ -255,23 +276,14 @@ class Poller:
         if new_records:
             self._count(new_records, now, report)
 
-        changed = [
-            out.state
-            for out in outcomes
-            if out.state is not None and out.state != states.get(_state_key(out.feed)[0])
-        ]
-        if changed:
-            store.batch_put(changed)
-
-        if self.config.accounts:
-            heard = poll_accounts(self.config, now, self.networks)
-            report.accounts = heard.polled
-            report.network_mentions = heard.mentions
-            report.mentions += heard.mentions
-            report.failed += heard.failed
-            report.skipped += heard.skipped
-        report.seconds = time.monotonic() - started
-        return report
+    def _listen(self, now: datetime, report: PollReport) -> None:
+        """The network accounts' mentions, in the same report."""
+        heard = poll_accounts(self.config, now, self.networks)
+        report.accounts = heard.polled
+        report.network_mentions = heard.mentions
+        report.mentions += heard.mentions
+        report.failed += heard.failed
+        report.skipped += heard.skipped
 
     @staticmethod
     def _count(records: list[dict[str, Any]], now: datetime, report: PollReport) -> None:

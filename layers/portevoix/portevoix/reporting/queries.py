@@ -1,0 +1,83 @@
+"""What the weekly report reads from the table, and the figures made from it.
+
+Mentions come from GSI1 ``INBOX#<status>`` (one range query per status),
+feed items from the hourly counters, posts from the publication ledger
+(GSI1 ``PUBLISHED#<account>``, with the engagement the collector saved),
+crises from their alerts. The rules live in ``figures``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from portevoix.core import store
+from portevoix.core.timeutil import iso, parse_iso, utc_hours
+from portevoix.networks import network_class
+from portevoix.networks.base import Network
+from portevoix.reporting import figures
+from portevoix.reporting.engagement import gives_metrics, published
+from portevoix.reporting.figures import Figures
+from portevoix.reporting.week import Week
+
+
+def collect(config: Any, week: Week) -> Figures:
+    """Every figure of the report for one week."""
+    fig = Figures(week=week)
+    kept = figures.add_mentions(fig, week_mentions(week))
+    competitors = [c.name for c in config.competitors]
+    figures.add_items(fig, hourly(week), kept, config.brand.name, competitors)
+    fig.publishing, fig.posts = publishing(config, week)
+    fig.crises = crises(week)
+    return fig
+
+
+def week_mentions(week: Week) -> list[dict[str, Any]]:
+    lo, hi = iso(week.start), iso(week.end)
+    out = []
+    for status in figures.STATUSES:
+        for m in store.query_gsi1(store.inbox_index(status), lo, hi):
+            received = parse_iso(m.get("received_at"))
+            if received and week.start <= received < week.end:
+                out.append(m)
+    return out
+
+
+def hourly(week: Week) -> Counter[str]:
+    """The week's hourly counters, summed."""
+    total: Counter[str] = Counter()
+    for values in store.read_counts(week.start, week.end).values():
+        total.update(values)
+    return total
+
+
+def publishing(config: Any, week: Week) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Cadence per publishing account, and each post published in the week."""
+    rows, entries = [], []
+    for account in config.accounts:
+        if network_class(account.network).publish is Network.publish:
+            continue  # read-only sources
+        found = published(account.key, week.start, week.end)
+        entries += [(account, e) for e in found]
+        if account.network != "webhook":  # internal channels have no cadence
+            target = config.charter.for_network(account.network).weekly_target
+            rows.append(figures.cadence(account, len(found), target))
+    post_ids = {e["PK"]: store.id_of(e["PK"]) for _, e in entries}
+    posts = {p["PK"]: p for p in store.batch_get([store.post_key(i) for i in post_ids.values()])}
+    rows_posts = [
+        figures.post_row(
+            account, e, posts.get(e["PK"], {}), post_ids[e["PK"]], gives_metrics(account.network)
+        )
+        for account, e in entries
+    ]
+    rows_posts.sort(key=lambda p: p["published_at"])
+    return rows, rows_posts
+
+
+def crises(week: Week) -> list[dict[str, Any]]:
+    found = store.batch_get([store.crisis_key(iso(h)) for h in utc_hours(week.start, week.end)])
+    alerts = [
+        {"hour": store.id_of(a["PK"]), "count": a.get("count", 0), "threshold": a.get("threshold")}
+        for a in found
+    ]
+    return sorted(alerts, key=lambda a: a["hour"])
