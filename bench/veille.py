@@ -139,6 +139,19 @@ def run(feeds: int, items: int) -> dict[str, float]:
     }
 
 
+def _stack_peak_kb(home: Path) -> int:
+    """The peak memory of the local stack the commands started in the background."""
+    import json
+
+    try:
+        pid = json.loads((home / "serve.json").read_text())["pid"]
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (OSError, KeyError, ValueError):
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1])
+
+
 def scale_run(feeds: int, items: int) -> dict[str, float]:
     """The local mode's whole command against what fetching and parsing alone cost."""
     import shutil
@@ -215,6 +228,8 @@ def scale_run(feeds: int, items: int) -> dict[str, float]:
                 timings.append(time.perf_counter() - t0)
                 assert done.returncode == 0, done.stderr[-2000:]
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            stack_peak = _stack_peak_kb(folder / "home")
+            subprocess.run([*command[:3], "local", "stop"], env=env, capture_output=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     first, second = timings
@@ -228,7 +243,8 @@ def scale_run(feeds: int, items: int) -> dict[str, float]:
         "scale_second_command_s": round(second, 2),
         "scale_second_budget_s": round(2 * fetch_floor + 5, 2),
         "scale_second_over_budget_s": round(second - (2 * fetch_floor + 5), 2),
-        "scale_peak_rss_mb": round(peak / 1024, 1),
+        "scale_command_peak_rss_mb": round(peak / 1024, 1),
+        "scale_stack_peak_rss_mb": round(stack_peak / 1024, 1),
     }
 
 

@@ -29,7 +29,16 @@ from portevoix.reporting import digest, engagement, figures, report
 from portevoix.reporting.view import headline
 from portevoix_local import cost, demo, schedules
 from portevoix_local.schedules import job_event as schedule_event
-from portevoix_local.serve import LocalServer, RunningStack, connect, connect_stack, running
+from portevoix_local.serve import (
+    IDLE_SECONDS,
+    LocalServer,
+    RunningStack,
+    connect,
+    connect_stack,
+    running,
+    start_background,
+    stop_running,
+)
 from portevoix_local.stack import FeedServer, LocalStack, default_home, handler, load_template
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
@@ -60,11 +69,20 @@ def _load(arg: str | None) -> tuple[Any, str]:
 
 
 def _stack(args: argparse.Namespace, config: Any, text: str) -> Any:
-    """The running ``local serve`` of this home when there is one, else the stack on disk."""
+    """The local stack of this home: ``local serve``, or one started in the background."""
     home = _home(args)
-    if running(home):
-        return RunningStack(home)
-    return LocalStack(home, config_text=text, sender=config.sender)
+    if not running(home):
+        try:
+            start_background(home, _config_path(args.config).resolve())
+        except RuntimeError as exc:
+            raise PortevoixError(str(exc)) from None
+        print(
+            f"(local stack started in the background for {home}: it stops after "
+            f"{int(float(os.environ.get('PORTEVOIX_LOCAL_IDLE_SECONDS') or IDLE_SECONDS))} s "
+            "idle, or with `portevoix local stop`)",
+            file=sys.stderr,
+        )
+    return RunningStack(home, config_text=text, sender=config.sender)
 
 
 def _print_poll(report: dict[str, Any], out: Any = sys.stdout) -> None:
@@ -312,20 +330,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import signal
 
     config, text = _load(args.config)
-    server = LocalServer(_home(args), text, config, port=args.port).start()
-    print(f"Porte-voix local stack for {config.brand.name}: http://127.0.0.1:{server.port}")
-    print("  approval pages and the outbox are served there; schedules fire; Ctrl-C stops.")
-    print("  In another terminal: portevoix post create FILE, post status ID, post approve ID...")
-    stopped = []
-    signal.signal(signal.SIGTERM, lambda *a: stopped.append(1))
+    home = _home(args)
+    if stop_running(home):  # the stack a command started in the background: this one replaces it
+        print("stopped the local stack running in the background")
+    idle = float(os.environ.get("PORTEVOIX_LOCAL_IDLE_SECONDS") or IDLE_SECONDS)
+    server = LocalServer(
+        home,
+        text,
+        config,
+        port=args.port,
+        fire_schedules=not args.background,
+        idle_exit=idle if args.background else None,
+    ).start()
+    if args.background:
+        print(f"local stack for {home} at http://127.0.0.1:{server.port}", flush=True)
+    else:
+        print(f"Porte-voix local stack for {config.brand.name}: http://127.0.0.1:{server.port}")
+        print("  approval pages and the outbox are served there; schedules fire; Ctrl-C stops.")
+        print(
+            "  In another terminal: portevoix post create FILE, post status ID, post approve ID..."
+        )
+    signal.signal(signal.SIGTERM, lambda *a: server.stop_event.set())
     try:
-        while not stopped:
-            signal.pause() if hasattr(signal, "pause") else __import__("time").sleep(1)
+        while not server.stop_event.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
-        print("stopped; state saved in", _home(args))
+        print("stopped; state saved in", home, flush=True)
+    return EXIT_OK
+
+
+def cmd_local_stop(args: argparse.Namespace) -> int:
+    home = _home(args)
+    print(f"stopped the local stack of {home}" if stop_running(home) else "no local stack runs")
     return EXIT_OK
 
 
@@ -765,6 +804,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, default=8787, help="HTTP port of the pages (default 8787)"
     )
+    serve.add_argument("--background", action="store_true", help=argparse.SUPPRESS)
+    local_actions.add_parser(
+        "stop", help="stop the local stack a command started in the background"
+    ).set_defaults(func=cmd_local_stop)
 
     run = command(
         local_actions,

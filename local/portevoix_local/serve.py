@@ -35,6 +35,7 @@ from portevoix_local.stack import (
     CONFIG_PARAMETER,
     DATA_BUCKET,
     FUNCTIONS,
+    MOTO_CONFIG,
     REGION,
     TABLE,
     LambdaContext,
@@ -95,12 +96,15 @@ class LocalServer:
         config: Any,
         port: int = 8787,
         fire_schedules: bool = True,
+        idle_exit: float | None = None,
     ):
         self.home = home
         self.config_text = config_text
         self.config = config
         self.port = port
         self.fire_schedules = fire_schedules
+        self.idle_exit = idle_exit  # stop after this many seconds nobody asked anything
+        self.last_activity = time.monotonic()
         self.stop_event = threading.Event()
         self.info_file = home / "serve.json"
         self.token = secrets.token_urlsafe(24)  # other commands prove they read serve.json
@@ -110,23 +114,20 @@ class LocalServer:
     def start(self) -> LocalServer:
         import logging
 
-        import requests
+        from moto import mock_aws
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
         self.home.mkdir(parents=True, exist_ok=True)
+        # One moto, two doors: this process's handlers reach it in-process (mock_aws),
+        # other commands over HTTP (the server); both see the same backends.
+        self._mock = mock_aws(config=MOTO_CONFIG)
+        self._mock.start()
         moto_port = _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
-        endpoint = f"http://127.0.0.1:{moto_port}"
-        requests.post(
-            f"{endpoint}/moto-api/config",
-            json={
-                "stepfunctions": {"execute_state_machine": True},
-                "lambda": {"use_docker": False},
-            },
-            timeout=10,
-        )
+        self.endpoint = f"http://127.0.0.1:{moto_port}"
+        os.environ.pop("PORTEVOIX_AWS_ENDPOINT", None)
         os.environ.update(
             AWS_ACCESS_KEY_ID="local",
             AWS_SECRET_ACCESS_KEY="local",
@@ -134,8 +135,6 @@ class LocalServer:
             AWS_REGION=REGION,
             TABLE_NAME=TABLE,
             CONFIG_PARAMETER=CONFIG_PARAMETER,
-            MOTO_PORT=str(moto_port),
-            PORTEVOIX_AWS_ENDPOINT=endpoint,
             PORTEVOIX_OUTBOX=str((self.home / "outbox").resolve()),
             APPROVAL_BASE_URL=f"http://127.0.0.1:{self.port}",
             TZ="UTC",
@@ -152,7 +151,7 @@ class LocalServer:
                 {
                     "pid": os.getpid(),
                     "url": f"http://127.0.0.1:{self.port}",
-                    "aws_endpoint": endpoint,
+                    "aws_endpoint": self.endpoint,
                     "table": TABLE,
                     "state_machine_arn": arn,
                     "region": REGION,
@@ -162,9 +161,24 @@ class LocalServer:
                 }
             )
         )
+        threading.Thread(target=self._stream_loop, daemon=True).start()
         if self.fire_schedules:
             threading.Thread(target=self._schedules, daemon=True).start()
         return self
+
+    def touch(self) -> None:
+        self.last_activity = time.monotonic()
+
+    def _stream_loop(self) -> None:
+        """Deliver the stream as its event source mapping would; stop when idle too long."""
+        while not self.stop_event.wait(2):
+            try:
+                self.stream.pump(handler(self.stream.function))
+            except Exception as exc:  # noqa: BLE001 - reported; the next round retries
+                print(f"stream delivery failed: {exc}", flush=True)
+            if self.idle_exit and time.monotonic() - self.last_activity > self.idle_exit:
+                print(f"idle for {self.idle_exit:.0f} s: stopping", flush=True)
+                self.stop_event.set()
 
     def _start_http(self) -> None:
         server = self
@@ -196,14 +210,9 @@ class LocalServer:
                 path = parts.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(min(length, 64 * 1024)) if length else b""
-                if path == "/_local/pump" and self.command == "POST":
-                    if not hmac.compare_digest(
-                        self.headers.get("X-Portevoix-Local", ""), server.token
-                    ):
-                        self._reply(403, "forbidden", "text/plain")
-                        return
-                    answers = server.stream.pump(handler("reply"))
-                    self._reply(200, json.dumps({"batches": len(answers)}), "application/json")
+                server.touch()
+                if path.startswith("/_local/"):
+                    self._control(path, body)
                 elif path.startswith(("/a/", "/m/")):
                     event = http_event(self.command, path, parts.query, dict(self.headers), body)
                     resp = handler("approval")(event, LambdaContext("portevoix-approval"))
@@ -239,6 +248,24 @@ class LocalServer:
                         ctype,
                         {"Content-Security-Policy": "script-src 'none'"},
                     )
+                else:
+                    self._reply(404, "not found", "text/plain")
+
+            def _control(self, path: str, body: bytes) -> None:
+                """The other commands' requests: prove they read serve.json (its token)."""
+                if self.command != "POST" or not hmac.compare_digest(
+                    self.headers.get("X-Portevoix-Local", ""), server.token
+                ):
+                    self._reply(403, "forbidden", "text/plain")
+                elif path == "/_local/pump":
+                    answers = server.stream.pump(handler(server.stream.function))
+                    self._reply(200, json.dumps({"batches": len(answers)}), "application/json")
+                elif path == "/_local/config":
+                    server.reconfigure(body)
+                    self._reply(200, "{}", "application/json")
+                elif path == "/_local/stop":
+                    server.stop_event.set()
+                    self._reply(200, "{}", "application/json")
                 else:
                     self._reply(404, "not found", "text/plain")
 
@@ -286,15 +313,23 @@ class LocalServer:
                         self.run(schedule, now)
                 except Exception as exc:  # noqa: BLE001 - reported; the next one still fires
                     print(f"scheduled run {schedule.job} failed: {exc}")
-            try:
-                self.stream.pump(handler("reply"))
-            except Exception as exc:  # noqa: BLE001
-                print(f"stream delivery failed: {exc}")
 
     def run(self, schedule: schedules.Schedule, now: datetime) -> Any:
         """One scheduled invocation of the schedule's function."""
         event = schedules.schedule_event(schedule, now)
         return handler(schedule.function)(event, LambdaContext(f"portevoix-{schedule.function}"))
+
+    def reconfigure(self, body: bytes) -> None:
+        """A command's configuration becomes the stack's (as a deployer updates the parameter)."""
+        data = json.loads(body or b"{}")
+        text, sender = data.get("config"), data.get("sender")
+        if text:
+            aws.client("ssm").put_parameter(
+                Name=CONFIG_PARAMETER, Value=text, Type="String", Tier="Advanced", Overwrite=True
+            )
+            runtime.reset()
+        if sender:
+            aws.client("ses").verify_email_identity(EmailAddress=sender)
 
     # -- stop ----------------------------------------------------------------
 
@@ -305,6 +340,7 @@ class LocalServer:
         finally:
             self.httpd.shutdown()
             self.moto.stop()
+            self._mock.stop()
             self.info_file.unlink(missing_ok=True)
             aws.reset()
             runtime.reset()
@@ -353,15 +389,31 @@ class RunningStack:
     stream (and journals it), so ``deliver_stream`` asks it to do so now.
     """
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, config_text: str | None = None, sender: str | None = None):
         self.home = home
         self.outbox = home / "outbox"
+        self.config_text = config_text
+        self.sender = sender
         self._saved: dict[str, str | None] = {}
 
     def __enter__(self) -> RunningStack:
         self._saved = dict(os.environ)
         self.info = connect(self.home)
+        if self.config_text is not None:
+            self._control("/_local/config", {"config": self.config_text, "sender": self.sender})
         return self
+
+    def _control(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        import requests
+
+        resp = requests.post(
+            self.info["url"] + path,
+            json=body or {},
+            headers={"X-Portevoix-Local": self.info["token"]},
+            timeout=900,
+        )
+        resp.raise_for_status()
+        return resp.json()
 
     def __exit__(self, *exc: Any) -> None:
         os.environ.clear()
@@ -373,14 +425,81 @@ class RunningStack:
         return function(event, LambdaContext(function_name))
 
     def deliver_stream(self) -> None:
-        import requests
+        """What the stream's consumer does with this command's writes, done now."""
+        self._control("/_local/pump")
 
-        resp = requests.post(
-            self.info["url"] + "/_local/pump",
-            headers={"X-Portevoix-Local": self.info["token"]},
-            timeout=600,
-        )
-        resp.raise_for_status()
+
+IDLE_SECONDS = 600
+
+
+def start_background(home: Path, config: Path) -> dict[str, Any]:
+    """Start the local stack of ``home`` in the background; return its description.
+
+    It holds the table in memory and journals what changes, so a command
+    costs what it does rather than a reload of the whole table. It fires no
+    schedule (``local serve`` does) and stops after ``PORTEVOIX_LOCAL_IDLE_SECONDS``
+    (600) without a request, or with ``portevoix local stop``.
+    """
+    import fcntl
+    import subprocess
+    import sys
+
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / "serve.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two commands at once start one stack
+        info = running(home)
+        if info:
+            return info
+        (home / "serve.json").unlink(missing_ok=True)
+        log = home / "serve.log"
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "portevoix_local.cli",
+                    "--home",
+                    str(home),
+                    "local",
+                    "serve",
+                    "--config",
+                    str(config),
+                    "--port",
+                    "0",
+                    "--background",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            info = running(home)
+            if info:
+                return info
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        proc.kill()
+        tail = log.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the local stack did not start (see {log}):\n{tail}")
+
+
+def stop_running(home: Path, timeout: float = 60) -> bool:
+    """Ask the local stack of ``home`` to stop (its journal complete); False if none ran."""
+    import requests
+
+    info = running(home)
+    if not info:
+        return False
+    requests.post(
+        info["url"] + "/_local/stop", headers={"X-Portevoix-Local": info["token"]}, timeout=30
+    )
+    deadline = time.monotonic() + timeout
+    while running(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return True
 
 
 def connect_stack(name: str) -> dict[str, Any]:

@@ -504,16 +504,89 @@ def create_workflow(approval_timeout: int = 7 * 24 * 3600, retry_interval: int =
     return sm["stateMachineArn"]
 
 
+def stream_consumer(path: Path | None = None) -> tuple[str, int, list[dict[str, Any]]]:
+    """The function the template triggers on the table's stream, its batch size and filters."""
+    for resource in load_template(path)["Resources"].values():
+        props = resource.get("Properties", {})
+        for event in (props.get("Events") or {}).values():
+            if event.get("Type") == "DynamoDB":
+                ev = event.get("Properties", {})
+                patterns = [
+                    json.loads(f["Pattern"])
+                    for f in (ev.get("FilterCriteria") or {}).get("Filters", [])
+                ]
+                function = str(props.get("CodeUri", "")).rstrip("/").rsplit("/", 1)[-1]
+                return function, int(ev.get("BatchSize", 100)), patterns
+    raise RuntimeError("the template has no function on the table's stream")
+
+
+def matches(pattern: dict[str, Any], event: Any) -> bool:
+    """An event-source-mapping filter pattern (equality lists, ``prefix`` and ``exists``)."""
+    if not isinstance(event, dict):
+        return False
+    for key, want in pattern.items():
+        if isinstance(want, dict):
+            if not matches(want, event.get(key)):
+                return False
+            continue
+        value = event.get(key)
+        ok = False
+        for option in want:
+            if isinstance(option, dict) and "prefix" in option:
+                ok = isinstance(value, str) and value.startswith(option["prefix"])
+            elif isinstance(option, dict) and "exists" in option:
+                ok = (key in event) == bool(option["exists"])
+            else:
+                ok = value == option
+            if ok:
+                break
+        if not ok:
+            return False
+    return True
+
+
 class StreamPump:
-    """Reads the table's stream (moto never triggers Lambda) and feeds a handler Lambda-shaped events."""
+    """Reads the table's stream and hands it to the function the template puts on it.
+
+    moto never triggers Lambda, so the local mode does what the event source
+    mapping does: the template's filter, its batch size, Lambda-shaped events.
+    In this process moto's stream is read where it is kept (its own
+    ``get_records`` serializes every image, several seconds per thousand
+    records); another process's moto is read through the Streams API.
+    """
 
     def __init__(self, table: str = TABLE, start: str = "LATEST", journal: Journal | None = None):
+        self.journal = journal
+        self.table = table
+        self._lock = threading.Lock()
+        self.function, self.batch_size, self.filters = stream_consumer()
+        self.arn = aws.client("dynamodb").describe_table(TableName=table)["Table"][
+            "LatestStreamArn"
+        ]
+        self._shard = self._local_shard()
+        if self._shard is not None:
+            self._next = 0 if start == "TRIM_HORIZON" else len(self._shard.items)
+        else:
+            self._open_iterators(start)
+
+    def _local_shard(self) -> Any:
+        """moto's stream shard when moto runs in this process (mock or server), else None."""
+        if os.environ.get("PORTEVOIX_AWS_ENDPOINT") and not os.environ.get("MOTO_PORT"):
+            return None  # another process's moto
+        try:
+            from moto.core import DEFAULT_ACCOUNT_ID
+            from moto.dynamodb.models import dynamodb_backends
+
+            region = os.environ.get("AWS_REGION", REGION)
+            table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[self.table]
+        except (ImportError, KeyError):
+            return None
+        shard = table.stream_shard
+        return shard if shard is not None and table.stream_specification else None
+
+    def _open_iterators(self, start: str) -> None:
         import boto3
 
-        self.journal = journal
-        self._lock = threading.Lock()
-
-        self.ddb = aws.client("dynamodb")
         region = os.environ.get("AWS_REGION", REGION)
         # botocore 1.44 routes DynamoDB Streams calls moto does not answer unless the
         # endpoint is explicit (FIELD-NOTES).
@@ -522,7 +595,6 @@ class StreamPump:
             or f"https://streams.dynamodb.{region}.amazonaws.com"
         )
         self.streams = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
-        self.arn = self.ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
         self.iterators: dict[str, str] = {}
         shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
         for shard in shards:
@@ -531,19 +603,39 @@ class StreamPump:
             )["ShardIterator"]
 
     def records(self) -> list[dict[str, Any]]:
-        """Every record written since the last call, each shard read to its end.
-
-        One ``get_records`` answer is one page (at most 1,000 records): the
-        pages are followed until one comes back empty, or whatever is past
-        the first page would never reach the reply function.
-        """
+        """Every record written since the last call (journaled when there is a journal)."""
         with self._lock:
             return self._records()
 
     def _records(self) -> list[dict[str, Any]]:
+        raw = self._read_local() if self._shard is not None else self._read_api()
         out = []
+        for r in raw:
+            dynamodb = dict(r["dynamodb"])
+            created = dynamodb.get("ApproximateCreationDateTime")
+            if hasattr(created, "timestamp"):
+                dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+            out.append(
+                {
+                    **{k: v for k, v in r.items() if k != "dynamodb"},
+                    "dynamodb": dynamodb,
+                    "eventSourceARN": self.arn,
+                }
+            )
+        if self.journal is not None:
+            self.journal.append(out)
+        return out
+
+    def _read_local(self) -> list[dict[str, Any]]:
+        items = self._shard.items
+        new = [r.to_json() for r in items[self._next :]]
+        self._next = len(items)
+        return new
+
+    def _read_api(self) -> list[dict[str, Any]]:
+        """Each shard read to its end: one ``get_records`` answer is one page of 1,000 at most."""
+        out: list[dict[str, Any]] = []
         for shard, iterator in list(self.iterators.items()):
-            page: list[dict[str, Any]] = []
             while iterator:
                 resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
                 iterator = resp.get("NextShardIterator")
@@ -551,27 +643,23 @@ class StreamPump:
                     self.iterators[shard] = iterator
                 if not resp.get("Records"):
                     break
-                page.extend(resp["Records"])
-            for r in page:
-                dynamodb = dict(r["dynamodb"])
-                created = dynamodb.get("ApproximateCreationDateTime")
-                if hasattr(created, "timestamp"):
-                    dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-                out.append(
-                    {
-                        **{k: v for k, v in r.items() if k != "dynamodb"},
-                        "dynamodb": dynamodb,
-                        "eventSourceARN": self.arn,
-                    }
-                )
-        if self.journal is not None:
-            self.journal.append(out)
+                out.extend(resp["Records"])
         return out
 
-    def pump(self, handler: Any, batch_size: int = 25) -> list[dict[str, Any]]:
-        """Send every new record to ``handler`` in batches; return the handler's answers."""
+    def pump(self, handler: Any, batch_size: int | None = None) -> list[dict[str, Any]]:
+        """Hand every new record that passes the template's filter to ``handler``, in batches."""
+        answers: list[dict[str, Any]] = []
         with self._lock:
-            return self._deliver(self._records(), handler, batch_size)
+            for _ in range(20):  # what the handler writes is read (and journaled) in turn
+                records = self._records()
+                if not records:
+                    break
+                wanted = [r for r in records if self._wanted(r)]
+                answers += self._deliver(wanted, handler, batch_size or self.batch_size)
+        return answers
+
+    def _wanted(self, record: dict[str, Any]) -> bool:
+        return not self.filters or any(matches(p, record) for p in self.filters)
 
     def _deliver(
         self, records: list[dict[str, Any]], handler: Any, batch_size: int
@@ -579,6 +667,9 @@ class StreamPump:
         answers = []
         for i in range(0, len(records), batch_size):
             answers.append(
-                handler({"Records": records[i : i + batch_size]}, LambdaContext("portevoix-reply"))
+                handler(
+                    {"Records": records[i : i + batch_size]},
+                    LambdaContext(f"portevoix-{self.function}"),
+                )
             )
         return answers

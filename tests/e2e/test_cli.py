@@ -18,7 +18,7 @@ from tests.helpers import ROOT, SENDER, rss
 
 def run(home: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTEVOIX_"))}
-    env.update(PORTEVOIX_HOME=str(home), PYTHONPATH=str(ROOT))
+    env.update(PORTEVOIX_HOME=str(home), PYTHONPATH=str(ROOT), PORTEVOIX_LOCAL_IDLE_SECONDS="300")
     return subprocess.run(
         [sys.executable, "-m", "portevoix_local.cli", *args],
         capture_output=True,

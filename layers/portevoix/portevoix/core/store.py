@@ -211,21 +211,47 @@ def batch_put(items: list[dict[str, Any]]) -> int:
     return len(items)
 
 
-def put_if_absent(item: dict[str, Any]) -> bool:
-    """Create ``item`` unless its key exists; True when it was created."""
+def _conditional(call: Any) -> bool:
+    """Run a conditional write: True when it applied, False when its condition did not hold."""
     from botocore.exceptions import ClientError
 
     try:
-        _ddb().put_item(
-            TableName=table_name(),
-            Item=to_ddb(item),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
+        call()
         return True
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             return False
         raise
+
+
+def put_if_absent(item: dict[str, Any]) -> bool:
+    """Create ``item`` unless its key exists; True when it was created."""
+    return _conditional(
+        lambda: _ddb().put_item(
+            TableName=table_name(),
+            Item=to_ddb(item),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    )
+
+
+def put_if(item: dict[str, Any], attribute: str, allowed: tuple[Any, ...]) -> bool:
+    """Replace ``item`` only while its stored ``attribute`` holds one of ``allowed``.
+
+    A whole-item write guarded like an update (optimistic concurrency); False
+    when the item is missing or has moved on.
+    """
+    ser, _ = _codec()
+    values = {f":a{i}": ser.serialize(v) for i, v in enumerate(allowed)}
+    return _conditional(
+        lambda: _ddb().put_item(
+            TableName=table_name(),
+            Item=to_ddb(item),
+            ConditionExpression=f"#a IN ({', '.join(values)})",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues=values,
+        )
+    )
 
 
 def get(pk: str, sk: str) -> dict[str, Any] | None:
@@ -280,7 +306,6 @@ def update(
     With ``condition=(attribute, allowed)``, only when the attribute holds one
     of the allowed values; returns False when the condition did not hold.
     """
-    from botocore.exceptions import ClientError
 
     ser, _ = _codec()
     names: dict[str, str] = {}
@@ -314,13 +339,7 @@ def update(
     }
     if vals:
         kwargs["ExpressionAttributeValues"] = vals
-    try:
-        _ddb().update_item(**kwargs)
-        return True
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
+    return _conditional(lambda: _ddb().update_item(**kwargs))
 
 
 def query(pk: str, sk_from: str, sk_to: str) -> list[dict[str, Any]]:
@@ -420,10 +439,9 @@ class Claim:
 
 
 def _claim_attribute(key: Key, attribute: str, value: str) -> bool:
-    from botocore.exceptions import ClientError
 
-    try:
-        _ddb().update_item(
+    return _conditional(
+        lambda: _ddb().update_item(
             TableName=table_name(),
             Key={"PK": {"S": key[0]}, "SK": {"S": key[1]}},
             UpdateExpression="SET #a = :v",
@@ -431,11 +449,7 @@ def _claim_attribute(key: Key, attribute: str, value: str) -> bool:
             ExpressionAttributeNames={"#a": attribute},
             ExpressionAttributeValues={":v": {"S": value}},
         )
-        return True
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
+    )
 
 
 @contextmanager

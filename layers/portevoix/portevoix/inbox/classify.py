@@ -15,6 +15,7 @@ from typing import Any
 from portevoix.core.text import fold
 from portevoix.inbox import lexicon
 
+_BY_CONFIG: dict[int, tuple[Any, Classifier]] = {}
 INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise", "other")
 _URL = re.compile(r"https?://\S+|\b(?:bit\.ly|t\.co|goo\.gl)/\S+", re.IGNORECASE)
 _DISCOUNT = re.compile(r"-\s?\d{2}\s?%|\d{3,}\s?(?:€|\$)\s?(?:par|a|per)\b", re.IGNORECASE)
@@ -91,6 +92,18 @@ class Classifier:
         return cls(
             dict(inbox.words), list(inbox.vip), own + list(inbox.own_accounts), config.language
         )
+
+    @classmethod
+    def for_config(cls, config: Any) -> Classifier:
+        """The classifier of ``config``, compiled once per configuration object."""
+        hit = _BY_CONFIG.get(id(config))
+        if hit is not None and hit[0] is config:
+            return hit[1]
+        if len(_BY_CONFIG) >= 8:
+            _BY_CONFIG.clear()
+        made = cls.from_config(config)
+        _BY_CONFIG[id(config)] = (config, made)
+        return made
 
     # -- pieces ----------------------------------------------------------------
 

@@ -19,9 +19,14 @@ from portevoix.inbox.replies import suggestions
 EXCERPT = 280
 
 
-def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
-    """Classify a new mention and file it: needs_reply, or ignored (spam, our own posts)."""
-    classifier = Classifier.from_config(config)
+def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
+    """Classify a new mention and file it: needs_reply, or ignored (spam, our own posts).
+
+    The filed mention is written whole, only while it is still ``new``: a
+    replayed stream record (a retried batch) finds it filed and changes
+    nothing (None), so nobody's reply or decision is undone.
+    """
+    classifier = Classifier.for_config(config)
     text = " ".join(
         x for x in (mention.get("title"), mention.get("text")) if x and x != mention.get("author")
     )
@@ -44,8 +49,10 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any]:
         "GSI1PK": store.inbox_index(status),
         "own": True if result.own else None,  # the brand's own posts: no alert, not counted
     }
-    store.update(mention["PK"], mention["SK"], values)
-    return {**mention, **values}
+    filed = {**mention, **values}
+    if not store.put_if(filed, "status", ("new",)):
+        return None
+    return filed
 
 
 def _comprehend(
@@ -151,7 +158,8 @@ def handle_new(
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
     filed = triage(config, mention)
-
+    if filed is None:
+        return store.get(mention["PK"], mention["SK"]) or mention  # already filed
     rule = moderation.rule_for(config, filed, now)
     if rule:
         if config.inbox.moderation.auto_hide:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -176,17 +176,24 @@ class Poller:
         """Poll due feeds (all feeds not backing off when ``scheduled`` is False).
 
         Order: read every feed's state (one BatchGet), fetch the due feeds
-        concurrently, write the new items and their mentions, then the states
-        that changed, then the network accounts' mentions.
+        concurrently while storing the new items and their mentions as soon
+        as a batch's worth is ready (so storage overlaps the fetching), then
+        write the states that changed, then read the network accounts. A run
+        cut short between the two re-fetches feeds whose items are stored:
+        the BatchGet finds them, nothing is written twice.
         """
         started = time.monotonic()
         now = (now or datetime.now(UTC)).astimezone(UTC)
         report = PollReport(feeds=len(self.config.feeds))
         states = self._states()
         due = self._due(states, now, scheduled, report)
-        outcomes = self._fetch_all(due, now, started + budget_seconds)
-        candidates = self._tally(outcomes, report)
-        self._store_items(candidates, now, report)
+        storing = _Storing(self, now, report)
+        outcomes = []
+        for out in self._fetch_all(due, now, started + budget_seconds):
+            outcomes.append(out)
+            self._tally(out, report)
+            storing.add(out)
+        storing.flush(final=True)
         changed = [
             out.state
             for out in outcomes
@@ -231,50 +238,42 @@ class Poller:
 
     def _fetch_all(
         self, due: list[tuple[Feed, dict[str, Any] | None]], now: datetime, deadline: float
-    ) -> list[FeedOutcome]:
+    ) -> Iterator[FeedOutcome]:
+        """Each due feed's outcome, in the configuration's order, as the pool gets them."""
         if not due:
-            return []
+            return
         workers = min(self.config.fetch.concurrency, len(due))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="veille") as pool:
-            return list(pool.map(lambda fs: self._fetch_feed(fs[0], fs[1], now, deadline), due))
+            futures = [
+                pool.submit(self._fetch_feed, feed, state, now, deadline) for feed, state in due
+            ]
+            for future in futures:
+                yield future.result()
 
     @staticmethod
-    def _tally(
-        outcomes: list[FeedOutcome], report: PollReport
-    ) -> dict[str, tuple[Feed, feedmod.Entry]]:
-        """Count the outcomes in the report; the entries to store, first feed wins."""
-        candidates: dict[str, tuple[Feed, feedmod.Entry]] = {}
-        for out in outcomes:
-            where = {"feed": out.feed.key, "url": out.feed.url}
-            if out.status == "failed":
-                report.failed.append({**where, "error": out.error})
-            elif out.status == "skipped":
-                report.skipped.append({**where, "reason": out.note})
-            else:
-                setattr(report, out.status, getattr(report, out.status) + 1)
-            if out.warning:
-                report.warnings.append({**where, "warning": out.warning})
-            for entry in out.entries:
-                candidates.setdefault(entry.item_id, (out.feed, entry))
-        report.entries = len(candidates)
-        return candidates
+    def _tally(out: FeedOutcome, report: PollReport) -> None:
+        """Count one feed's outcome in the report."""
+        where = {"feed": out.feed.key, "url": out.feed.url}
+        if out.status == "failed":
+            report.failed.append({**where, "error": out.error})
+        elif out.status == "skipped":
+            report.skipped.append({**where, "reason": out.note})
+        else:
+            setattr(report, out.status, getattr(report, out.status) + 1)
+        if out.warning:
+            report.warnings.append({**where, "warning": out.warning})
 
     def _store_items(
-        self,
-        candidates: dict[str, tuple[Feed, feedmod.Entry]],
-        now: datetime,
-        report: PollReport,
-    ) -> None:
+        self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Write the candidates not stored yet, and their mentions; what was new."""
         new_records = self._new_records(candidates, now)
         new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
         # A mention shares its item's id and the item was just found absent, so
         # both go in the same batches. A racing duplicate run would rewrite the
         # same mention (a stream MODIFY, never a second INSERT).
         store.batch_put(new_records + new_mentions)
-        report.new_items = len(new_records)
-        report.mentions = len(new_mentions)
-        if new_records:
-            self._count(new_records, now, report)
+        return new_records, len(new_mentions)
 
     def _listen(self, now: datetime, report: PollReport) -> None:
         """The network accounts' mentions, in the same report."""
@@ -286,12 +285,12 @@ class Poller:
         report.skipped += heard.skipped
 
     @staticmethod
-    def _count(records: list[dict[str, Any]], now: datetime, report: PollReport) -> None:
+    def _count(counts: Counter[str], now: datetime, report: PollReport) -> None:
         """The report's hourly counters; a failure here costs a count, never the poll."""
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            store.add_counts(now, item_counts(records))
+            store.add_counts(now, counts)
         except (BotoCoreError, ClientError) as exc:
             report.warnings.append(
                 {"feed": "stats", "url": "", "warning": f"counters not updated: {exc}"}
@@ -341,6 +340,38 @@ class Poller:
             "first_seen": seen_at,
             "expires_at": int((now + timedelta(days=ITEM_TTL_DAYS)).timestamp()),
         }
+
+
+class _Storing:
+    """New entries gathered across feeds (the first feed of an item wins), stored by batches."""
+
+    BATCH = 100  # one BatchGet's worth of candidates
+
+    def __init__(self, poller: Poller, now: datetime, report: PollReport):
+        self.poller, self.now, self.report = poller, now, report
+        self.seen: set[str] = set()
+        self.pending: dict[str, tuple[Feed, feedmod.Entry]] = {}
+        self.counts: Counter[str] = Counter()
+
+    def add(self, out: FeedOutcome) -> None:
+        for entry in out.entries:
+            if entry.item_id not in self.seen:
+                self.seen.add(entry.item_id)
+                self.pending[entry.item_id] = (out.feed, entry)
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self, final: bool = False) -> None:
+        if self.pending:
+            records, mentions = self.poller._store_items(self.pending, self.now)
+            self.pending = {}
+            self.report.new_items += len(records)
+            self.report.mentions += mentions
+            self.counts.update(item_counts(records))
+        if final:
+            self.report.entries = len(self.seen)
+            if self.counts:
+                self.poller._count(self.counts, self.now, self.report)
 
 
 def item_counts(records: Iterable[Mapping[str, Any]]) -> Counter[str]:
