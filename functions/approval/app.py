@@ -8,10 +8,7 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from portevoix.core import runtime
 from portevoix.core.logs import install as redact_secrets
-from portevoix.inbox import actions
-from portevoix.publishing import approval
 
 logger = redact_secrets(Logger(service="approval"))
 app = APIGatewayHttpResolver()
@@ -25,6 +22,10 @@ HEADERS = {
 
 def _page(kind: str, link_id: str, method: str) -> Response:
     """Render an approval page (``a``) or a mention page (``m``); POSTs carry the form."""
+    from portevoix.core import runtime
+    from portevoix.inbox import actions
+    from portevoix.publishing import approval
+
     form = {}
     if method == "POST":
         body = app.current_event.decoded_body or ""

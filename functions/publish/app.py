@@ -6,9 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from portevoix.core import runtime, telemetry
+from portevoix.core import telemetry
 from portevoix.core.logs import install as redact_secrets
-from portevoix.publishing import workflow
 
 logger = redact_secrets(Logger(service="publish"))
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="publish")
@@ -28,6 +27,9 @@ TASKS = (
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix.core import runtime
+    from portevoix.publishing import workflow
+
     task = event.get("task")
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")

@@ -12,9 +12,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from portevoix.core import runtime, telemetry
+from portevoix.core import telemetry
 from portevoix.core.logs import install as redact_secrets
-from portevoix.inbox import filing, inbound
 
 logger = redact_secrets(Logger(service="reply"))
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="reply")
@@ -25,6 +24,9 @@ _filed: list[str] = []  # mentions filed in the batch being processed
 
 def record_handler(record: DynamoDBRecord) -> None:
     """One stream record; an exception marks only this record as failed."""
+    from portevoix.core import runtime
+    from portevoix.inbox import filing
+
     image = record.dynamodb.new_image if record.dynamodb else None
     if (
         record.event_name is None
@@ -47,6 +49,8 @@ def _inbound(event: dict[str, Any]) -> dict[str, Any]:
     """An S3 event: emails SES stored under inbound/ become mentions."""
     from urllib.parse import unquote_plus
 
+    from portevoix.inbox import inbound
+
     created = 0
     for record in event["Records"]:
         key = unquote_plus(record["s3"]["object"]["key"])
@@ -59,6 +63,9 @@ def _inbound(event: dict[str, Any]) -> dict[str, Any]:
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix.core import runtime
+    from portevoix.inbox import filing
+
     records = event.get("Records") or []
     if records and records[0].get("eventSource") == "aws:s3":
         return _inbound(event)

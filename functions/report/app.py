@@ -6,12 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from portevoix.accounts import health
-from portevoix.core import runtime, telemetry
+from portevoix.core import telemetry
 from portevoix.core.logs import install as redact_secrets
-from portevoix.inbox import filing
-from portevoix.publishing import workflow
-from portevoix.reporting import digest, engagement, report
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="report"))
@@ -21,6 +17,8 @@ JOBS = ("digest", "report", "metrics", "accounts", "inbox")
 
 def _collect(config: Any, when: Any) -> dict[str, Any]:
     """Engagement of recent posts; a network that fails is listed, never fatal."""
+    from portevoix.reporting import engagement
+
     collected = engagement.collect(config, when).to_dict()
     telemetry.record(metrics, "report", EngagementRead=collected["read"])
     return collected
@@ -29,6 +27,12 @@ def _collect(config: Any, when: Any) -> dict[str, Any]:
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix.accounts import health
+    from portevoix.core import runtime
+    from portevoix.inbox import filing
+    from portevoix.publishing import workflow
+    from portevoix.reporting import digest, report
+
     job = event.get("job", "digest")
     if job not in JOBS:
         raise ValueError(f"unknown job {job!r}: this function runs {', '.join(JOBS)}")

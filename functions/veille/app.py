@@ -6,9 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-from portevoix.core import runtime, telemetry
+from portevoix.core import telemetry
 from portevoix.core.logs import install as redact_secrets
-from portevoix.listening import poller
 
 # Secrets are masked in every line this logger writes, extra fields included.
 logger = redact_secrets(Logger(service="veille"))
@@ -19,6 +18,9 @@ metrics = Metrics(namespace=telemetry.NAMESPACE, service="veille")
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from portevoix.core import runtime
+    from portevoix.listening import poller
+
     config = runtime.config()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 300
     report = poller.poll(
