@@ -13,9 +13,12 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from portevoix.networks import versions
 
 Reply = tuple[int, Any, dict[str, str]]
 
@@ -159,7 +162,10 @@ class FakeLinkedIn(FakeApi):
                         },
                         {},
                     )
-                if not re.fullmatch(r"\d{6}", req.headers.get("linkedin-version", "")):
+                version = req.headers.get("linkedin-version", "")
+                if version not in versions.RETIRED_ON["linkedin"] or not versions.active(
+                    "linkedin", version, datetime.now(UTC).date()
+                ):  # LinkedIn answers 426 to a retired or unknown version
                     return (
                         426,
                         {
@@ -305,7 +311,7 @@ class FakeGraph(FakeApi):
     TOKEN = "page-good"
     PAGE = "111"
     IG = "222"
-    V = "v21.0"
+    V = versions.DEFAULTS["graph"]
 
     def __init__(self) -> None:
         super().__init__()
@@ -315,10 +321,27 @@ class FakeGraph(FakeApi):
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.hidden: set[str] = set()
         g = self
-        v = re.escape(self.V)
+        v = r"v\d+\.\d+"  # any version in the path; retired or unknown ones are refused
 
         def authed(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
             def check(req: Request) -> Reply:
+                version = req.path.split("/")[1]
+                if version not in versions.RETIRED_ON["graph"] or not versions.active(
+                    "graph", version, datetime.now(UTC).date()
+                ):
+                    return (
+                        400,
+                        {
+                            "error": {
+                                "message": f"(#2635) You are calling a deprecated version of the "
+                                f"Graph API. Please update to the latest version: {g.V}.",
+                                "type": "OAuthException",
+                                "code": 2635,
+                                "fbtrace_id": "AbC",
+                            }
+                        },
+                        {},
+                    )
                 if req.params.get("access_token") != g.TOKEN:
                     return (
                         400,

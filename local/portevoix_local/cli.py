@@ -238,6 +238,8 @@ def cmd_accounts(args: argparse.Namespace) -> int:
         for s in statuses:
             who = f" {s.identity}" if s.identity else ""
             print(f"{s.status.upper():9} {s.account} ({s.network}){who}: {s.detail}")
+            if s.notes:
+                print(f"{'':9} fr : {s.notes['fr']}")
     return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
 
 

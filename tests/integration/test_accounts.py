@@ -83,3 +83,48 @@ def test_daily_job_of_the_report_function(
     put_config(aws, monkeypatch, config)
     result = lambda_handler(schedule_event("accounts", NOW), LambdaContext("r"))
     assert result["accounts"] == {"masto": "failed"} and result["sent"] == 2
+
+
+def linkedin_config(fake: Any, version: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from tests.fakes import FakeLinkedIn
+
+    monkeypatch.setenv("TOKEN_LI", FakeLinkedIn.TOKEN)
+    secrets.forget()
+    return make_config(
+        accounts=[
+            {
+                "network": "linkedin",
+                "id": "li",
+                "organization": FakeLinkedIn.ORG,
+                "secret": "env:TOKEN_LI",
+                "base": fake.url,
+                "api_version": version,
+            }
+        ]
+    )
+
+
+def test_an_api_version_about_to_be_retired_is_announced_in_both_languages(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.fakes import FakeLinkedIn
+
+    fake = FakeLinkedIn()
+    try:
+        config = linkedin_config(fake, "202603", monkeypatch)
+        in_30_days = datetime(2027, 2, 14, 9, 0, tzinfo=UTC)  # 202603 retires 2027-03-16
+        (status,) = health.check(config, in_30_days)
+        assert status.status == "outdated"
+        assert "will be retired on 2027-03-16" in status.notes["en"]
+        assert "sera retirée le 2027-03-16" in status.notes["fr"]
+        health.alert(config, [status], in_30_days)
+        texts = {m["To"]: parts(m)[0] for m in sent_messages()}
+        assert "Version d'API bientôt retirée" in texts["camille@brand.example"]
+        assert "API version retiring" in texts["alex@brand.example"]
+        assert [s.status for s in health.check(config, NOW)] == ["ok"]  # today: fine
+        # A retired version: LinkedIn answers 426 to every call, named as such.
+        (retired,) = health.check(linkedin_config(fake, "202411", monkeypatch), NOW)
+        assert retired.status == "failed"
+        assert "202411" in retired.detail and "move to 202603" in retired.detail
+    finally:
+        fake.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -74,7 +75,7 @@ PLATFORMS = [
         FakeGraph,
         lambda base: {"network": "facebook", "page_id": FakeGraph.PAGE, "base": base},
         FakeGraph.TOKEN,
-        r"/v21\.0/111/feed",
+        rf"/{re.escape(FakeGraph.V)}/111/feed",
         lambda f: f.posts,
         lambda t: Variant(text=t),
         _fb_mention,
@@ -89,7 +90,7 @@ PLATFORMS = [
         FakeGraph,
         lambda base: {"network": "instagram", "user_id": FakeGraph.IG, "base": base},
         FakeGraph.TOKEN,
-        r"/v21\.0/222/media_publish",
+        rf"/{re.escape(FakeGraph.V)}/222/media_publish",
         lambda f: f.media,
         _ig_variant,
         _ig_mention,

@@ -14,7 +14,7 @@ from portevoix.core import notices, store
 from portevoix.core.i18n import format_date, t
 from portevoix.core.secrets import SecretError
 from portevoix.core.timeutil import iso
-from portevoix.networks import NetworkError, build
+from portevoix.networks import NetworkError, build, versions
 
 WARN_DAYS = 7
 
@@ -27,6 +27,10 @@ class AccountStatus:
     detail: str
     identity: str | None = None
     expires_at: str | None = None
+    notes: dict[str, str] | None = None  # the detail in each language, when there is one
+
+    def said(self, lang: str) -> str:
+        return (self.notes or {}).get(lang) or self.detail
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -45,7 +49,8 @@ def check(
             health = net.check_credentials()
             _, expires = net.credentials() if getattr(account, "secret", None) else ("", None)
         except (NetworkError, SecretError) as exc:
-            out.append(AccountStatus(account.key, account.network, "failed", str(exc)))
+            failed = AccountStatus(account.key, account.network, "failed", str(exc))
+            out.append(_with_version(failed, account, now))
             continue
         status, detail = ("ok", health.detail) if health.ok else ("failed", health.detail)
         if health.ok and expires is not None:
@@ -59,17 +64,28 @@ def check(
                     "expiring",
                     f"token expires on {iso(expires)}: reconnect it before then",
                 )
-        out.append(
-            AccountStatus(
-                account.key,
-                account.network,
-                status,
-                detail,
-                health.identity,
-                iso(expires) if expires else None,
-            )
+        checked = AccountStatus(
+            account.key,
+            account.network,
+            status,
+            detail,
+            health.identity,
+            iso(expires) if expires else None,
         )
+        out.append(_with_version(checked, account, now))
     return out
+
+
+def _with_version(checked: AccountStatus, account: Any, now: datetime) -> AccountStatus:
+    """The API version the account's client calls, retired or about to be, overrides an ok."""
+    called = versions.version_of(account)
+    found = versions.notice(*called, now) if called else None
+    if found is None or checked.status == "failed" and found.status == "retiring":
+        return checked
+    checked.status = "failed" if found.status == "retired" else "outdated"
+    checked.notes = {lang: found.text(lang) for lang in ("fr", "en")}
+    checked.detail = checked.notes["en"]
+    return checked
 
 
 def alert(
@@ -91,7 +107,8 @@ def alert(
             {
                 "label": f"{s.account} · {s.network}" + (f" ({s.identity})" if s.identity else ""),
                 "text": {
-                    lang: f"{t(lang, 'accounts.' + s.status)} : {s.detail}" for lang in ("fr", "en")
+                    lang: f"{t(lang, 'accounts.' + s.status)} : {s.said(lang)}"
+                    for lang in ("fr", "en")
                 },
                 "level": "error",
             }

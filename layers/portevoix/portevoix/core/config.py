@@ -232,7 +232,9 @@ class LinkedInAccount(_Account):
     network: Literal["linkedin"]
     organization: str = Field(pattern=r"^urn:li:organization:\d+$")
     secret: SecretRef
-    api_version: str = Field(default="202411", pattern=r"^\d{6}$")
+    # networks/versions.py keeps every version with its retirement date (a test checks
+    # these defaults are its DEFAULTS); `portevoix accounts check` warns 60 days ahead.
+    api_version: str = Field(default="202603", pattern=r"^\d{6}$")
     base: HttpUrl = "https://api.linkedin.com"
 
 
@@ -240,7 +242,7 @@ class _GraphAccount(_Account):
     """An account on Meta's Graph API (Facebook Page, Instagram professional)."""
 
     secret: SecretRef = Field(description="A long-lived Page access token.")
-    graph_version: str = Field(default="v21.0", pattern=r"^v\d+\.\d+$")
+    graph_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
     base: HttpUrl = "https://graph.facebook.com"
 
 

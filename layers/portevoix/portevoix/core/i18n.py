@@ -55,6 +55,7 @@ MESSAGES.update(
         "accounts.title": {"fr": "Comptes à reconnecter", "en": "Accounts to reconnect"},
         "accounts.failed": {"fr": "Refusé", "en": "Refused"},
         "accounts.expiring": {"fr": "Expire bientôt", "en": "Expiring soon"},
+        "accounts.outdated": {"fr": "Version d'API bientôt retirée", "en": "API version retiring"},
         "accounts.intro": {
             "fr": "Vérification du {when} : ces comptes ne pourront bientôt plus publier ni lire "
             "les mentions. Générez un nouveau jeton sur le réseau, mettez-le dans le secret indiqué "

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from portevoix.core.timeutil import iso
+from portevoix.networks import versions
 from portevoix.networks.base import (
     Health,
     Limits,
@@ -52,9 +53,21 @@ class LinkedIn(Network):
                 "X-Restli-Protocol-Version": "2.0.0",
             }
         )
-        return self.http.request(
-            method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
-        )
+        try:
+            return self.http.request(
+                method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+            )
+        except Rejected as exc:
+            if exc.status != 426:
+                raise
+            # LinkedIn answers 426 to a version it retired or never had ("LinkedIn
+            # Marketing API Versioning", learn.microsoft.com/linkedin/marketing/versioning).
+            raise Rejected(
+                self.account_id,
+                f"LinkedIn refuses API version {self.account.api_version} (HTTP 426: retired or "
+                f"unknown): set accounts[].api_version to {versions.DEFAULTS['linkedin']}",
+                status=426,
+            ) from None
 
     @property
     def org(self) -> str:
