@@ -121,7 +121,8 @@ def test_an_api_version_about_to_be_retired_is_announced_in_both_languages(
         texts = {m["To"]: parts(m)[0] for m in sent_messages()}
         assert "Version d'API bientôt retirée" in texts["camille@brand.example"]
         assert "API version retiring" in texts["alex@brand.example"]
-        assert [s.status for s in health.check(config, NOW)] == ["ok"]  # today: fine
+        before = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # more than 60 days before
+        assert [s.status for s in health.check(config, before)] == ["ok"]
         # A retired version: LinkedIn answers 426 to every call, named as such.
         (retired,) = health.check(linkedin_config(fake, "202411", monkeypatch), NOW)
         assert retired.status == "failed"
