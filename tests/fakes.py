@@ -637,11 +637,31 @@ class FakeX(FakeApi):
         @self.route("GET", r"/2/tweets/(\d+)")
         @authed
         def get(req: Request) -> Reply:
+            tid = req.match.group(1)
+            if not any(t["id"] == tid for t in x.tweets + x.mentions):
+                # X answers 200 with only "errors" for a post that is gone.
+                return (
+                    200,
+                    {
+                        "errors": [
+                            {
+                                "value": tid,
+                                "detail": f"Could not find tweet with id: [{tid}].",
+                                "title": "Not Found Error",
+                                "resource_type": "tweet",
+                                "parameter": "id",
+                                "resource_id": tid,
+                                "type": "https://api.twitter.com/2/problems/resource-not-found",
+                            }
+                        ]
+                    },
+                    {},
+                )
             return (
                 200,
                 {
                     "data": {
-                        "id": req.match.group(1),
+                        "id": tid,
                         "text": "",
                         "public_metrics": {
                             "retweet_count": 2,

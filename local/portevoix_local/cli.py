@@ -496,7 +496,9 @@ def cmd_post(args: argparse.Namespace) -> int:
                 f"Nothing changed: {outcome.kind} (status {post.get('status')}, decided by {post.get('decided_by')})"
             )
             return EXIT_PARTIAL
-        print(f"Post {args.id}: {post['status']} by {post['decided_by']}.")
+        decision = "approved" if args.action == "approve" else "rejected"
+        # The workflow moves on at once: say what was decided, then where the post is now.
+        print(f"Post {args.id}: {decision} by {post.get('decided_by')} (now {post.get('status')}).")
         return EXIT_OK
     if args.action == "status":
         state = posts.status(args.id)

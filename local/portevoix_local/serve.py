@@ -336,7 +336,8 @@ class LocalServer:
     def stop(self) -> None:
         self.stop_event.set()
         try:
-            self.stream.records()  # the rest of the stream, journaled
+            # What is left on the stream reaches its function (and the journal) before the end.
+            self.stream.pump(handler(self.stream.function))
         finally:
             self.httpd.shutdown()
             self.moto.stop()

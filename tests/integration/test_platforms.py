@@ -14,6 +14,7 @@ from portevoix.networks import (
     AuthError,
     Media,
     RateLimited,
+    Rejected,
     Unsupported,
     Variant,
     build,
@@ -213,3 +214,6 @@ def test_reply_hide_and_metrics(
     published = net.publish(p.variant("Mesurable"), key="post-m")
     metrics = net.metrics(published.ref)
     assert metrics.likes is not None and metrics.likes > 0
+    if p.name == "x":  # a deleted post: X answers 200 with only "errors"
+        with pytest.raises(Rejected, match="X has no post 1: Could not find tweet"):
+            net.metrics("1")

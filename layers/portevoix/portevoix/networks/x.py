@@ -189,14 +189,19 @@ class X(Network):
             raise Rejected(self.account_id, f"X did not hide reply {ref}")
 
     def metrics(self, ref: str) -> Metrics:
-        data = self._call("GET", f"/2/tweets/{ref}", params={"tweet.fields": "public_metrics"})[
-            "data"
-        ]
-        pm = data.get("public_metrics") or {}
+        answer = self._call("GET", f"/2/tweets/{ref}", params={"tweet.fields": "public_metrics"})
+        post = answer.get("data")
+        if not post:  # a deleted post: 200 with only "errors" (X API v2, "Errors")
+            errors = answer.get("errors") or [{}]
+            detail = errors[0].get("detail") or errors[0].get("title") or "no data in the answer"
+            raise Rejected(self.account_id, f"X has no post {ref}: {detail}")
+        pm = post.get("public_metrics") or {}
+        # Reposts are public_metrics.retweet_count ("Metrics", docs.x.com/x-api/fundamentals/metrics).
+        reposts = pm.get("retweet_count", pm.get("repost_count"))
         return Metrics(
             ref,
             likes=pm.get("like_count"),
-            shares=(pm.get("retweet_count") or 0) + (pm.get("quote_count") or 0),
+            shares=(reposts or 0) + (pm.get("quote_count") or 0),
             replies=pm.get("reply_count"),
             views=pm.get("impression_count"),
         )
