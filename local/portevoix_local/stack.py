@@ -550,9 +550,10 @@ class StreamPump:
 
     moto never triggers Lambda, so the local mode does what the event source
     mapping does: the template's filter, its batch size, Lambda-shaped events.
-    In this process moto's stream is read where it is kept (its own
-    ``get_records`` serializes every image, several seconds per thousand
-    records); another process's moto is read through the Streams API.
+    moto runs in this process (the local stack and ``local serve`` both hold
+    it), so its stream is read where it is kept, to its end: its own
+    ``get_records`` serializes every image (seconds per thousand records) and
+    pages at 1,000.
     """
 
     def __init__(self, table: str = TABLE, start: str = "LATEST", journal: Journal | None = None):
@@ -564,43 +565,18 @@ class StreamPump:
             "LatestStreamArn"
         ]
         self._shard = self._local_shard()
-        if self._shard is not None:
-            self._next = 0 if start == "TRIM_HORIZON" else len(self._shard.items)
-        else:
-            self._open_iterators(start)
+        self._next = 0 if start == "TRIM_HORIZON" else len(self._shard.items)
 
     def _local_shard(self) -> Any:
-        """moto's stream shard when moto runs in this process (mock or server), else None."""
-        if os.environ.get("PORTEVOIX_AWS_ENDPOINT") and not os.environ.get("MOTO_PORT"):
-            return None  # another process's moto
-        try:
-            from moto.core import DEFAULT_ACCOUNT_ID
-            from moto.dynamodb.models import dynamodb_backends
-
-            region = os.environ.get("AWS_REGION", REGION)
-            table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables[self.table]
-        except (ImportError, KeyError):
-            return None
-        shard = table.stream_shard
-        return shard if shard is not None and table.stream_specification else None
-
-    def _open_iterators(self, start: str) -> None:
-        import boto3
+        """moto's stream shard of the table, in this process."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
 
         region = os.environ.get("AWS_REGION", REGION)
-        # botocore 1.44 routes DynamoDB Streams calls moto does not answer unless the
-        # endpoint is explicit (FIELD-NOTES).
-        endpoint = (
-            os.environ.get("PORTEVOIX_AWS_ENDPOINT")
-            or f"https://streams.dynamodb.{region}.amazonaws.com"
-        )
-        self.streams = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
-        self.iterators: dict[str, str] = {}
-        shards = self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            self.iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
-                StreamArn=self.arn, ShardId=shard["ShardId"], ShardIteratorType=start
-            )["ShardIterator"]
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables.get(self.table)
+        if table is None or table.stream_shard is None:
+            raise RuntimeError(f"table {self.table} has no stream in this process's moto")
+        return table.stream_shard
 
     def records(self) -> list[dict[str, Any]]:
         """Every record written since the last call (journaled when there is a journal)."""
@@ -608,7 +584,7 @@ class StreamPump:
             return self._records()
 
     def _records(self) -> list[dict[str, Any]]:
-        raw = self._read_local() if self._shard is not None else self._read_api()
+        raw = self._read_local()
         out = []
         for r in raw:
             dynamodb = dict(r["dynamodb"])
@@ -631,20 +607,6 @@ class StreamPump:
         new = [r.to_json() for r in items[self._next :]]
         self._next = len(items)
         return new
-
-    def _read_api(self) -> list[dict[str, Any]]:
-        """Each shard read to its end: one ``get_records`` answer is one page of 1,000 at most."""
-        out: list[dict[str, Any]] = []
-        for shard, iterator in list(self.iterators.items()):
-            while iterator:
-                resp = self.streams.get_records(ShardIterator=iterator, Limit=1000)
-                iterator = resp.get("NextShardIterator")
-                if iterator:
-                    self.iterators[shard] = iterator
-                if not resp.get("Records"):
-                    break
-                out.extend(resp["Records"])
-        return out
 
     def pump(self, handler: Any, batch_size: int | None = None) -> list[dict[str, Any]]:
         """Hand every new record that passes the template's filter to ``handler``, in batches."""
