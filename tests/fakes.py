@@ -51,7 +51,7 @@ class FakeApi:
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Callable[[Request], Reply]]] = []
         self.log: list[Request] = []
-        self.rate_limited = False
+        self.rate_limited: bool | str = False
         self.ids = itertools.count(1001)
         self.lock = threading.Lock()
         api = self
@@ -121,6 +121,12 @@ class FakeApi:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
     def next_id(self) -> str:
         return str(next(self.ids))
@@ -201,6 +207,7 @@ class FakeLinkedIn(FakeApi):
                 {
                     "id": urn,
                     "commentary": body["commentary"],
+                    "shown": little_shown(body["commentary"]),
                     "createdAt": now_ms(),
                     "publishedAt": now_ms(),
                     "content": body.get("content"),
@@ -299,6 +306,36 @@ class FakeLinkedIn(FakeApi):
         )
 
 
+_LITTLE_RESERVED = set("|{}@[]()<>#\\*_~")
+_LITTLE_ELEMENT = re.compile(
+    r"#[^\W_]+"  # hashtag
+    r"|@\[[^\]]*\]\(urn:li:(?:person|organization):\w+\)"  # mention
+    r"|\{hashtag\|\\#\|[^}]+\}"  # hashtag template
+)
+
+
+def little_shown(commentary: str) -> str:
+    """What LinkedIn shows of a little-text commentary: escapes read, cut at the first
+    reserved character that is neither escaped nor part of an element."""
+    out, i = [], 0
+    while i < len(commentary):
+        ch = commentary[i]
+        if ch == "\\" and i + 1 < len(commentary):
+            out.append(commentary[i + 1])
+            i += 2
+            continue
+        if ch in _LITTLE_RESERVED:
+            element = _LITTLE_ELEMENT.match(commentary, i)
+            if element is None:
+                break
+            out.append(element[0])
+            i = element.end()
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def _unquote(value: str) -> str:
     from urllib.parse import unquote
 
@@ -318,6 +355,7 @@ class FakeGraph(FakeApi):
         self.posts: list[dict[str, Any]] = []  # facebook
         self.media: list[dict[str, Any]] = []  # instagram
         self.containers: dict[str, dict[str, Any]] = {}
+        self.processing_polls = 2  # status reads before a video container is FINISHED
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.hidden: set[str] = set()
         g = self
@@ -420,8 +458,17 @@ class FakeGraph(FakeApi):
                     },
                     {},
                 )
+            params = dict(req.params)
+            if re.search(r"\.(mp4|mov)(\?|$)", params.get("image_url", ""), re.I):
+                return g.error(9004, "Only photo or video can be accepted as media type.", 2207052)
+            for child in filter(None, params.get("children", "").split(",")):
+                if g.containers.get(child, {}).get("status") != "FINISHED":
+                    return g.not_ready()
             cid = f"c{g.next_id()}"
-            g.containers[cid] = dict(req.params)
+            video = "video_url" in params
+            params["status"] = "IN_PROGRESS" if video and g.processing_polls else "FINISHED"
+            params["polls"] = 0
+            g.containers[cid] = params
             return 200, {"id": cid}, {}
 
         @self.route("POST", rf"/{v}/{self.IG}/media_publish")
@@ -430,6 +477,8 @@ class FakeGraph(FakeApi):
             c = g.containers.get(req.params.get("creation_id", ""))
             if c is None:
                 return 400, {"error": {"message": "(#100) Invalid creation_id", "code": 100}}, {}
+            if c["status"] != "FINISHED":
+                return g.not_ready()
             mid = g.next_id()
             g.media.append(
                 {
@@ -449,22 +498,39 @@ class FakeGraph(FakeApi):
         @self.route("GET", rf"/{v}/([^/]+)/comments")
         @authed
         def comments(req: Request) -> Reply:
-            return 200, {"data": list(reversed(g.comments.get(req.match.group(1), [])))}, {}
+            # "/{object-id}/comments" (developers.facebook.com/docs/graph-api/reference/
+            # object/comments): top-level comments in chronological order unless
+            # filter=stream (every comment, with its parent) or order says otherwise;
+            # cursor paging, 25 a page unless limit says otherwise.
+            stream = req.query.get("filter") == "stream"
+            found = [c for c in g.comments.get(req.match.group(1), []) if stream or not c["parent"]]
+            if req.query.get("order", "chronological") == "reverse_chronological":
+                found.reverse()
+            start = int(req.query.get("after") or 0)
+            limit = min(int(req.query.get("limit") or 25), 100)
+            page = [
+                {k: v for k, v in c.items() if k != "parent" or (stream and v)}
+                for c in found[start : start + limit]
+            ]
+            paging: dict[str, Any] = {
+                "cursors": {"before": str(start), "after": str(start + len(page))}
+            }
+            if start + limit < len(found):
+                paging["next"] = f"{g.url}{req.path}?after={start + limit}"
+            return 200, {"data": page, "paging": paging}, {}
 
         @self.route("POST", rf"/{v}/([^/]+)/(comments|replies)")
         @authed
         def reply(req: Request) -> Reply:
-            cid = g.next_id()
-            g.comments.setdefault(req.match.group(1), []).append(
-                {
-                    "id": cid,
-                    "message": req.params.get("message"),
-                    "text": req.params.get("message"),
-                    "from": {"id": g.PAGE, "name": "Brand"},
-                    "created_time": now_iso(),
-                }
+            target = req.match.group(1)
+            node, parent = g.node_of(target), None
+            if node != target:  # a reply to a comment: stored with its post, under its parent
+                parent = {"id": target}
+            return (
+                200,
+                {"id": g.add_comment(node, req.params.get("message", ""), parent=parent, own=True)},
+                {},
             )
-            return 200, {"id": cid}, {}
 
         @self.route("POST", rf"/{v}/([^/]+)")
         @authed
@@ -480,7 +546,11 @@ class FakeGraph(FakeApi):
             nid = req.match.group(1)
             fields = req.query.get("fields", "")
             if fields == "status_code":
-                return 200, {"id": nid, "status_code": "FINISHED"}, {}
+                c = g.containers[nid]
+                c["polls"] += 1
+                if c["status"] == "IN_PROGRESS" and c["polls"] > g.processing_polls:
+                    c["status"] = "FINISHED"
+                return 200, {"id": nid, "status_code": c["status"]}, {}
             if fields == "permalink":
                 return 200, {"id": nid, "permalink": f"https://www.instagram.com/p/{nid}/"}, {}
             if "like_count" in fields:
@@ -504,6 +574,32 @@ class FakeGraph(FakeApi):
             )
 
     def limited(self) -> Reply | None:
+        """``rate_limited``: True for the app's hourly limit, "page" for the Page's own
+        (business use case) limit with Meta's estimate of the wait, in minutes."""
+        if self.rate_limited == "page":
+            usage = {
+                self.PAGE: [
+                    {
+                        "type": "pages",
+                        "call_count": 100,
+                        "total_cputime": 40,
+                        "total_time": 35,
+                        "estimated_time_to_regain_access": 7,
+                    }
+                ]
+            }
+            return (
+                400,
+                {
+                    "error": {
+                        "message": "(#80001) There have been too many calls to this Page account.",
+                        "type": "OAuthException",
+                        "code": 80001,
+                        "fbtrace_id": "X",
+                    }
+                },
+                {"X-Business-Use-Case-Usage": json.dumps(usage)},
+            )
         if self.rate_limited:
             return (
                 400,
@@ -516,63 +612,178 @@ class FakeGraph(FakeApi):
                         "fbtrace_id": "X",
                     }
                 },
-                {},
+                {
+                    "X-App-Usage": json.dumps(
+                        {"call_count": 100, "total_cputime": 20, "total_time": 25}
+                    )
+                },
             )
         return None
 
-    def add_comment(self, node: str, text: str, who: str = "Fan") -> str:
+    def error(self, code: int, message: str, subcode: int | None = None) -> Reply:
+        error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
+        if subcode:
+            error["error_subcode"] = subcode
+        return 400, {"error": {**error, "fbtrace_id": "AbC"}}, {}
+
+    def not_ready(self) -> Reply:
+        # "Content Publishing" error codes: a container still being processed.
+        return self.error(9007, "Media ID is not available", 2207027)
+
+    def node_of(self, object_id: str) -> str:
+        """The post or media a comment belongs to (an unknown id is taken as a node)."""
+        for node, comments in self.comments.items():
+            if any(c["id"] == object_id for c in comments):
+                return node
+        return object_id
+
+    def add_comment(
+        self,
+        node: str,
+        text: str,
+        who: str = "Fan",
+        *,
+        parent: dict[str, str] | None = None,
+        own: bool = False,
+    ) -> str:
         cid = self.next_id()
+        author = {"id": self.PAGE, "name": "Brand"} if own else {"id": "999", "name": who}
         self.comments.setdefault(node, []).append(
             {
                 "id": cid,
                 "message": text,
                 "text": text,
-                "username": who.lower(),
-                "from": {"id": "999", "name": who},
+                "username": author["name"].lower(),
+                "from": author,
                 "created_time": now_iso(),
                 "timestamp": now_iso(),
+                "parent": parent,
             }
         )
         return cid
 
 
 class FakeX(FakeApi):
-    """X API v2: tweets, mentions, hidden replies, users/me, media upload."""
+    """X API v2: tweets, mentions, hidden replies, users/me, media upload, OAuth 2.0 tokens.
+
+    Tokens carry scopes and an expiry; each endpoint requires the scopes its reference
+    names and answers a bare 403 "Forbidden" without them. Refresh tokens rotate: one use.
+    """
 
     TOKEN = "x-good"
     USER = "42"
+    CLIENT_ID = "client-abc"
+    # Written from X's docs, not imported from the client: a fake that shares the
+    # client's reading cannot catch its misreading.
+    ALL_SCOPES = (
+        "tweet.read",
+        "tweet.write",
+        "users.read",
+        "offline.access",
+        "media.write",
+        "tweet.moderate.write",
+    )
 
     def __init__(self) -> None:
         super().__init__()
         self.tweets: list[dict[str, Any]] = []
         self.mentions: list[dict[str, Any]] = []
         self.hidden: set[str] = set()
+        self.media_ids: list[str] = []
+        # access token -> (scopes, expiry epoch or None); refresh token -> scopes
+        self.tokens: dict[str, tuple[set[str], float | None]] = {
+            self.TOKEN: (set(self.ALL_SCOPES), None)
+        }
+        self.refresh_tokens: dict[str, set[str]] = {}
+        self.refreshed = 0
         x = self
 
-        def authed(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
-            def check(req: Request) -> Reply:
-                if req.headers.get("authorization") != f"Bearer {x.TOKEN}":
-                    return (
-                        401,
-                        {
-                            "title": "Unauthorized",
-                            "type": "about:blank",
-                            "status": 401,
-                            "detail": "Unauthorized",
-                        },
-                        {},
-                    )
-                return func(req)
+        def authed(
+            *scopes: str,
+        ) -> Callable[[Callable[[Request], Reply]], Callable[[Request], Reply]]:
+            def wrap(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+                def check(req: Request) -> Reply:
+                    token = req.headers.get("authorization", "").removeprefix("Bearer ")
+                    granted, expiry = x.tokens.get(token, (set(), 0.0))
+                    if expiry is not None and expiry < time.time():
+                        return (
+                            401,
+                            {
+                                "title": "Unauthorized",
+                                "type": "about:blank",
+                                "status": 401,
+                                "detail": "Unauthorized",
+                            },
+                            {},
+                        )
+                    if not set(scopes) <= granted:
+                        return (
+                            403,
+                            {
+                                "title": "Forbidden",
+                                "type": "about:blank",
+                                "status": 403,
+                                "detail": "Forbidden",
+                            },
+                            {},
+                        )
+                    return func(req)
 
-            return check
+                return check
+
+            return wrap
+
+        @self.route("POST", r"/2/oauth2/token")
+        def token(req: Request) -> Reply:
+            form = req.form
+            old = form.get("refresh_token", "")
+            if (
+                form.get("grant_type") != "refresh_token"
+                or form.get("client_id") != x.CLIENT_ID
+                or old not in x.refresh_tokens
+            ):
+                return (
+                    400,
+                    {
+                        "error": "invalid_request",
+                        "error_description": "Value passed for the token was invalid.",
+                    },
+                    {},
+                )
+            scopes = x.refresh_tokens.pop(old)  # rotated: a refresh token is used once
+            x.refreshed += 1
+            issued = x.issue(scopes)
+            return (
+                200,
+                {
+                    "token_type": "bearer",
+                    "expires_in": 7200,
+                    "access_token": issued["access_token"],
+                    "scope": " ".join(sorted(scopes)),
+                    "refresh_token": issued["refresh_token"],
+                },
+                {},
+            )
+
+        @self.route("POST", r"/2/media/upload")
+        @authed("media.write")
+        def upload(req: Request) -> Reply:
+            mid = str(1_700_000_000_000_000_000 + int(x.next_id()))
+            x.media_ids.append(mid)
+            return 200, {"data": {"id": mid, "media_key": f"3_{mid}"}}, {}
+
+        @self.route("POST", r"/2/media/metadata")
+        @authed("media.write")
+        def metadata(req: Request) -> Reply:
+            return 200, {"data": {"associated_metadata": True, "id": req.json["id"]}}, {}
 
         @self.route("GET", r"/2/users/me")
-        @authed
+        @authed("tweet.read", "users.read")
         def me(req: Request) -> Reply:
             return 200, {"data": {"id": x.USER, "name": "Brand", "username": "brand"}}, {}
 
         @self.route("POST", r"/2/tweets")
-        @authed
+        @authed("tweet.read", "tweet.write", "users.read")
         def create(req: Request) -> Reply:
             text = req.json["text"]
             if any(t["text"] == text for t in x.tweets):
@@ -598,7 +809,7 @@ class FakeX(FakeApi):
             return 201, {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}, {}
 
         @self.route("GET", rf"/2/users/{self.USER}/tweets")
-        @authed
+        @authed("tweet.read", "users.read")
         def timeline(req: Request) -> Reply:
             return (
                 200,
@@ -607,7 +818,7 @@ class FakeX(FakeApi):
             )
 
         @self.route("GET", rf"/2/users/{self.USER}/mentions")
-        @authed
+        @authed("tweet.read", "users.read")
         def mentions(req: Request) -> Reply:
             since = int(req.query.get("since_id", 0))
             data = [m for m in x.mentions if int(m["id"]) > since]
@@ -629,13 +840,13 @@ class FakeX(FakeApi):
             )
 
         @self.route("PUT", r"/2/tweets/(\d+)/hidden")
-        @authed
+        @authed("tweet.read", "users.read", "tweet.moderate.write")
         def hide(req: Request) -> Reply:
             x.hidden.add(req.match.group(1))
             return 200, {"data": {"hidden": True}}, {}
 
         @self.route("GET", r"/2/tweets/(\d+)")
-        @authed
+        @authed("tweet.read", "users.read")
         def get(req: Request) -> Reply:
             tid = req.match.group(1)
             if not any(t["id"] == tid for t in x.tweets + x.mentions):
@@ -689,6 +900,24 @@ class FakeX(FakeApi):
             )
         return None
 
+    def issue(
+        self, scopes: Any = ALL_SCOPES, *, expired: bool = False, refresh: bool = True
+    ) -> dict[str, Any]:
+        """A new token pair, as the secret JSON an account stores after connecting."""
+        access = f"x-at-{self.next_id()}"
+        expiry = time.time() + (-60 if expired else 7200)
+        self.tokens[access] = (set(scopes), expiry)
+        data: dict[str, Any] = {
+            "access_token": access,
+            "expires_at": datetime.fromtimestamp(expiry, UTC).isoformat(),
+            "scope": " ".join(sorted(scopes)),
+            "client_id": self.CLIENT_ID,
+        }
+        if refresh and "offline.access" in scopes:
+            data["refresh_token"] = f"x-rt-{self.next_id()}"
+            self.refresh_tokens[data["refresh_token"]] = set(scopes)
+        return data
+
     def add_mention(self, text: str) -> str:
         tid = str(1_900_000_000_000_000_000 + int(self.next_id()))
         self.mentions.append(
@@ -700,3 +929,72 @@ class FakeX(FakeApi):
             }
         )
         return tid
+
+
+class FakeReddit(FakeApi):
+    """Reddit's Data API: app-only OAuth tokens, then search on the OAuth host.
+
+    As Reddit's API rules say: a request without a bearer token, or with a User-Agent
+    not of the form ``<platform>:<app ID>:<version> (by /u/<user>)``, is refused.
+    """
+
+    CLIENT_ID = "rd-client"
+    CLIENT_SECRET = "rd-secret"
+    AGENT = re.compile(r"^[^:\s]+:[^:\s]+:[^:\s]+ \(by /u/[A-Za-z0-9_-]{3,20}\)$")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listings: dict[str, list[dict[str, Any]]] = {}
+        self.tokens: set[str] = set()
+        rd = self
+
+        @self.route("POST", r"/api/v1/access_token")
+        def token(req: Request) -> Reply:
+            import base64
+
+            expected = base64.b64encode(f"{rd.CLIENT_ID}:{rd.CLIENT_SECRET}".encode()).decode()
+            if req.headers.get("authorization") != f"Basic {expected}":
+                return 401, {"message": "Unauthorized", "error": 401}, {}
+            if req.form.get("grant_type") != "client_credentials":
+                return 200, {"error": "unsupported_grant_type"}, {}
+            access = f"rd-at-{rd.next_id()}"
+            rd.tokens.add(access)
+            return (
+                200,
+                {"access_token": access, "token_type": "bearer", "expires_in": 86400, "scope": "*"},
+                {},
+            )
+
+        @self.route("GET", r"(?:/r/(\w+))?/search")
+        def search(req: Request) -> Reply:
+            if not rd.AGENT.match(req.headers.get("user-agent", "")):
+                return 429, {"message": "Too Many Requests", "error": 429}, {"Retry-After": "600"}
+            bearer = req.headers.get("authorization", "")
+            if bearer.split(" ", 1)[-1] not in rd.tokens:
+                return 401, {"message": "Unauthorized", "error": 401}, {}
+            sub = req.match.group(1)
+            if sub and req.query.get("restrict_sr") != "1":
+                return 400, {"message": "restrict_sr is needed to search one subreddit"}, {}
+            found = rd.listings.get(sub or "", [])
+            if req.query.get("sort") == "new":
+                found = sorted(found, key=lambda c: -c["data"]["created_utc"])
+            children = found[: int(req.query.get("limit") or 25)]
+            return 200, {"kind": "Listing", "data": {"after": None, "children": children}}, {}
+
+    def add_post(self, name: str, created: float, sub: str) -> None:
+        post = {
+            "kind": "t3",
+            "data": {
+                "name": name,
+                "id": name[3:],
+                "title": f"Avis sur Porte-voix ({name})",
+                "selftext": "",
+                "author": "u1",
+                "permalink": f"/r/{sub}/comments/{name[3:]}/x/",
+                "created_utc": created,
+                "subreddit": sub,
+                "score": 3,
+            },
+        }
+        self.listings.setdefault(sub, []).append(post)
+        self.listings.setdefault("", []).append(post)

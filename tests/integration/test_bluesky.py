@@ -204,6 +204,29 @@ def test_expired_session_is_renewed(pds: str, brand: dict[str, Any]) -> None:
     assert net.check_credentials().ok
 
 
+def test_revoked_refresh_token_logs_in_again(pds: str, brand: dict[str, Any]) -> None:
+    net = bluesky(pds, brand["handle"])
+    net.check_credentials()
+    old = dict(net._session)
+    # The refresh token is revoked (signed out elsewhere, or past its 90 days): the PDS
+    # answers refreshSession with 400 ExpiredToken; the app password still works.
+    revoked = requests.post(
+        f"{pds}/xrpc/com.atproto.server.deleteSession",
+        headers={"Authorization": f"Bearer {old['refreshJwt']}"},
+        timeout=30,
+    )
+    assert revoked.status_code == 200
+    refused = requests.post(
+        f"{pds}/xrpc/com.atproto.server.refreshSession",
+        headers={"Authorization": f"Bearer {old['refreshJwt']}"},
+        timeout=30,
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "ExpiredToken"
+    net._session["accessJwt"] = "expired-token"
+    assert net.check_credentials().ok
+    assert net._session["refreshJwt"] != old["refreshJwt"]  # a new session, not the revoked one
+
+
 def test_text_over_the_byte_limit_is_refused(pds: str, brand: dict[str, Any]) -> None:
     with pytest.raises(Rejected, match="3000"):
         bluesky(pds, brand["handle"]).publish(Variant(text="é" * 1600), key="long")

@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 import requests
 
-from portevoix.networks import AuthError, Media, RateLimited, Rejected, Variant, build, publish_once
+from portevoix.networks import (
+    AuthError,
+    Media,
+    RateLimited,
+    Rejected,
+    TransientError,
+    Variant,
+    build,
+    publish_once,
+)
 from portevoix.networks.mastodon import mastodon_count
 from tests.helpers import LossyProxy, make_config
 
@@ -216,3 +225,45 @@ def test_hashtag_and_search_streams(api: str, monkeypatch: pytest.MonkeyPatch) -
     assert ("search", "@carol") in kinds
     assert all(m.author_handle != "@alice" for m in mentions)  # our own post is no mention
     assert net.fetch_mentions(cursor)[0] == []
+
+
+def test_video_still_transcoding_is_awaited(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fakes import FakeApi
+
+    fake = FakeApi()
+    polls = {"n": 0}
+    ready_after = 12  # reads of the media before it is processed: longer than 10 s
+
+    @fake.route("POST", r"/api/v2/media")
+    def upload(req: Any) -> Any:
+        return 202, {"id": "77", "type": "video", "url": None}, {}
+
+    @fake.route("GET", r"/api/v1/media/77")
+    def media(req: Any) -> Any:
+        polls["n"] += 1
+        if polls["n"] < ready_after:
+            return 206, {"id": "77", "type": "video", "url": None}, {}
+        return 200, {"id": "77", "type": "video", "url": "https://files.example/77.mp4"}, {}
+
+    @fake.route("POST", r"/api/v1/statuses")
+    def status(req: Any) -> Any:
+        if polls["n"] < ready_after:
+            return 422, {"error": "Cannot attach files that have not finished processing."}, {}
+        return 200, {"id": "9", "url": "https://m.example/@a/9", "created_at": None}, {}
+
+    slept: list[float] = []
+    try:
+        monkeypatch.setenv("MASTO_TOKEN", "t")
+        config = make_config(
+            accounts=[{"network": "mastodon", "instance": fake.url, "secret": "env:MASTO_TOKEN"}]
+        )
+        net = build(config.accounts[0], config, sleep=slept.append)
+        video = Media(data=b"\x00" * 64, mime="video/mp4", filename="clip.mp4")
+        post = net.publish(Variant(text="La vidéo", media=[video]), key="video-1")
+        assert post.ref == "9"
+        assert sum(slept) > 10  # what the old 10-second wait gave up at
+        polls["n"], ready_after = 0, 10_000  # never ready: a retry later, not a hang
+        with pytest.raises(TransientError, match="still processing"):
+            net.publish(Variant(text="La vidéo", media=[video]), key="video-2")
+    finally:
+        fake.close()

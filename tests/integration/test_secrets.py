@@ -72,3 +72,23 @@ accounts: [{network: mastodon, instance: "https://m.example", secret: "abcd1234t
         ConfigError, match=r"accounts\[0\].*secret: must say where the secret lives"
     ):
         parse_config(text, "brand.yaml")
+
+
+def test_a_rotated_token_is_written_back_where_it_was_read(aws: Any) -> None:
+    ssm, sm = aws.client("ssm"), aws.client("secretsmanager")
+    ssm.put_parameter(Name="/portevoix/x", Value='{"access_token": "a1"}', Type="SecureString")
+    sm.create_secret(
+        Name="portevoix/li", SecretString=json.dumps({"access_token": "a1", "other": "kept"})
+    )
+    assert secrets.resolve("ssm:/portevoix/x") == '{"access_token": "a1"}'
+    secrets.store("ssm:/portevoix/x", '{"access_token": "a2"}')
+    assert secrets.resolve("ssm:/portevoix/x") == '{"access_token": "a2"}'  # cache follows
+    stored = ssm.get_parameter(Name="/portevoix/x", WithDecryption=True)["Parameter"]
+    assert stored["Value"] == '{"access_token": "a2"}' and stored["Type"] == "SecureString"
+    secrets.store("secretsmanager:portevoix/li#access_token", "a2")
+    assert json.loads(sm.get_secret_value(SecretId="portevoix/li")["SecretString"]) == {
+        "access_token": "a2",
+        "other": "kept",
+    }
+    with pytest.raises(SecretError, match="secretsmanager:portevoix/gone could not be written"):
+        secrets.store("secretsmanager:portevoix/gone", "x")

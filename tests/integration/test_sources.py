@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from portevoix.core import secrets
-from portevoix.networks import LostResponse, Variant, build, publish_once
-from tests.fakes import FakeApi, Request
+from portevoix.networks import AuthError, LostResponse, Variant, build, publish_once
+from tests.fakes import FakeApi, FakeReddit, Request
 from tests.helpers import LossyProxy, make_config
 
 
@@ -92,50 +92,43 @@ def test_hacker_news_search_with_cursor(fake: FakeApi, monkeypatch: pytest.Monke
     assert [m.source_id for m in newer] == ["103"]
 
 
-def test_reddit_search_per_subreddit(fake: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    def post(name: str, created: float, sub: str) -> dict[str, Any]:
-        return {
-            "kind": "t3",
-            "data": {
-                "name": name,
-                "id": name[3:],
-                "title": f"Avis sur Porte-voix ({name})",
-                "selftext": "",
-                "author": "u1",
-                "permalink": f"/r/{sub}/comments/{name[3:]}/x/",
-                "created_utc": created,
-                "subreddit": sub,
-                "score": 3,
-            },
-        }
-
-    listing = {
-        "france": [post("t3_a", 1795856400.0, "france")],
-        "socialmedia": [post("t3_b", 1795856401.0, "socialmedia")],
+def reddit_account(base: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "network": "reddit",
+        "query": "Porte-voix",
+        "username": "brand_team",
+        "base": base,
+        "api_base": base,
+        **extra,
     }
 
-    @fake.route("GET", r"/r/(\w+)/search\.json")
-    def search(req: Request) -> Any:
-        assert req.query["restrict_sr"] == "1" and req.query["sort"] == "new"
-        children = listing[req.match.group(1)]
-        return 200, {"kind": "Listing", "data": {"after": None, "children": children}}, {}
 
-    reddit = net(
-        {
-            "network": "reddit",
-            "query": "Porte-voix",
-            "subreddits": ["france", "socialmedia"],
-            "base": fake.url,
-        },
-        monkeypatch,
-    )
-    first, cursor = reddit.fetch_mentions(None)
-    assert [m.source_id for m in first] == ["t3_a", "t3_b"]
-    assert first[0].url == "https://www.reddit.com/r/france/comments/a/x/"
-    assert (
-        fake.log[0].headers["user-agent"].startswith("Porte-voix/")
-    )  # Reddit asks for a descriptive agent
-    assert reddit.fetch_mentions(cursor)[0] == []
+def test_reddit_search_per_subreddit_with_oauth(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeReddit()
+    try:
+        fake.add_post("t3_a", 1795856400.0, "france")
+        fake.add_post("t3_b", 1795856401.0, "socialmedia")
+        creds = json.dumps({"client_id": fake.CLIENT_ID, "client_secret": fake.CLIENT_SECRET})
+        reddit = net(
+            reddit_account(fake.url, subreddits=["france", "socialmedia"]), monkeypatch, creds
+        )
+        first, cursor = reddit.fetch_mentions(None)
+        assert [m.source_id for m in first] == ["t3_a", "t3_b"]
+        assert first[0].url == "https://www.reddit.com/r/france/comments/a/x/"
+        agent = fake.calls("GET", r".*/search")[0].headers["user-agent"]
+        assert agent.startswith("server:porte-voix:") and agent.endswith("(by /u/brand_team)")
+        assert len(fake.calls("POST", r"/api/v1/access_token")) == 1  # one token, reused
+        assert reddit.fetch_mentions(cursor)[0] == []
+        fake.tokens.clear()  # expired or revoked: a new app token, once
+        assert reddit.check_credentials().ok
+        assert len(fake.calls("POST", r"/api/v1/access_token")) == 2
+        wrong = json.dumps({"client_id": fake.CLIENT_ID, "client_secret": "nope"})
+        with pytest.raises(AuthError, match="reconnect this account"):
+            net(reddit_account(fake.url), monkeypatch, wrong).check_credentials()
+        with pytest.raises(AuthError, match="client_secret"):
+            net(reddit_account(fake.url), monkeypatch, "bare-token").check_credentials()
+    finally:
+        fake.close()
 
 
 @pytest.mark.parametrize(

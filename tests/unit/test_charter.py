@@ -31,6 +31,18 @@ def test_length_is_counted_as_each_network_counts() -> None:
     assert check(cfg, "x", Variant(text="e" * 280)) == []
 
 
+def test_x_weighs_code_points_after_nfc_and_bare_domains_as_links() -> None:
+    from portevoix.networks.x import x_count
+
+    # twitter-text counts code points: Devanagari clusters are several (here 13, not 8).
+    assert x_count("नमस्ते दुनिया") == 13
+    assert x_count("voir example.com et a.co") == 5 + 23 + 4 + 23  # bare domains are links
+    assert x_count("cafe\u0301") == 4  # NFC first: é is one code point
+    assert x_count("👨‍👩‍👧 ok") == 2 + 3  # an emoji sequence weighs 2
+    cfg = config()
+    assert check(cfg, "x", Variant(text="क्षि" * 71))[0].rule == "length"  # 284 code points
+
+
 def test_banned_words_required_elements_and_links() -> None:
     cfg = config(
         default={"banned_words": ["gratuit", "meilleur du marché"], "required": ["#Cyclia"]},

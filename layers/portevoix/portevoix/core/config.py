@@ -216,10 +216,20 @@ class WebhookAccount(_Account):
 
 
 class RedditAccount(_Account):
+    """Reddit search through the Data API: OAuth (app only) and a User-Agent naming the app."""
+
     network: Literal["reddit"]
     query: str = Field(min_length=1)
     subreddits: list[str] = Field(default_factory=list)
+    username: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{3,20}$",
+        description="The Reddit user who registered the app (in the User-Agent Reddit requires).",
+    )
+    secret: SecretRef = Field(
+        description='The app\'s credentials as JSON: {"client_id": "...", "client_secret": "..."}.'
+    )
     base: HttpUrl = "https://www.reddit.com"
+    api_base: HttpUrl = "https://oauth.reddit.com"
 
 
 class HackerNewsAccount(_Account):
@@ -260,7 +270,9 @@ class XAccount(_Account):
     network: Literal["x"]
     user_id: str = Field(pattern=r"^\d+$")
     secret: SecretRef = Field(
-        description="An OAuth 2.0 user access token (tweet.write, users.read)."
+        description="OAuth 2.0 user token JSON (access_token, refresh_token, client_id, "
+        "scope) granted tweet.read, tweet.write, users.read, offline.access, media.write and "
+        "tweet.moderate.write; the renewed pair is written back to it."
     )
     base: HttpUrl = "https://api.x.com"
 

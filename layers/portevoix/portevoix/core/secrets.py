@@ -20,12 +20,15 @@ _known: set[str] = set()
 _lock = threading.Lock()
 
 
-def resolve(ref: str) -> str:
-    """The secret ``ref`` points to (``ssm:/name``, ``secretsmanager:name[#key]``, ``env:VAR``)."""
+def resolve(ref: str, *, fresh: bool = False) -> str:
+    """The secret ``ref`` points to (``ssm:/name``, ``secretsmanager:name[#key]``, ``env:VAR``).
+
+    ``fresh`` skips the cache: another container may have rotated it meanwhile.
+    """
     now = time.monotonic()
     with _lock:
         hit = _cache.get(ref)
-        if hit and hit[0] > now:
+        if hit and hit[0] > now and not fresh:
             return hit[1]
     value = _read(ref)
     if not value:
@@ -61,6 +64,59 @@ def _read(ref: str) -> str:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
         raise SecretError(f"secret {ref} could not be read ({code})") from None
     raise SecretError(f"secret reference {ref!r} is not ssm:, secretsmanager: or env:")
+
+
+def store(ref: str, value: str) -> None:
+    """Write a new value where ``ref`` points (a rotated OAuth token); cache it here.
+
+    A ``#key`` reference rewrites that key of the secret's JSON, keeping the others.
+    An ``env:`` reference (local mode) changes this process's environment only.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    kind, _, name = ref.partition(":")
+    try:
+        if kind == "env":
+            os.environ[name] = value
+        elif kind == "ssm":
+            aws.client("ssm").put_parameter(
+                Name=name, Value=value, Type="SecureString", Overwrite=True
+            )
+        elif kind == "secretsmanager":
+            secret_id, _, key = name.partition("#")
+            if key:
+                sm = aws.client("secretsmanager")
+                data = json.loads(sm.get_secret_value(SecretId=secret_id)["SecretString"])
+                data[key] = value
+                value_to_write = json.dumps(data)
+            else:
+                value_to_write = value
+            aws.client("secretsmanager").put_secret_value(
+                SecretId=secret_id, SecretString=value_to_write
+            )
+        else:
+            raise SecretError(f"secret reference {ref!r} is not ssm:, secretsmanager: or env:")
+    except (ClientError, BotoCoreError) as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        raise SecretError(f"secret {ref} could not be written ({code})") from None
+    with _lock:
+        _cache[ref] = (time.monotonic() + TTL_SECONDS, value)
+        _known.add(value)
+
+
+class Secret:
+    """One account's secret by reference: read (cached), read again, write back."""
+
+    def __init__(self, ref: str | None):
+        self.ref = ref
+
+    def __call__(self, fresh: bool = False) -> str:
+        return resolve(self.ref, fresh=fresh) if self.ref else ""
+
+    def save(self, value: str) -> None:
+        if not self.ref:
+            raise SecretError("this account has no secret to write to")
+        store(self.ref, value)
 
 
 def known_values() -> set[str]:

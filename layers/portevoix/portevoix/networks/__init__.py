@@ -47,17 +47,12 @@ def network_class(name: str) -> type[Network]:
 def build(account: Any, config: Any, **client_options: Any) -> Network:
     """A ready client for one configured account."""
     cls = network_class(account.network)
-    ref = getattr(account, "secret", None)
-
-    def secret() -> str:
-        if ref is None:
-            return ""
-        return secrets.resolve(ref)
-
+    secret = secrets.Secret(getattr(account, "secret", None))
     client = ApiClient(
         account.key,
         policy=AddressPolicy.from_config(config.fetch),
         error_reader=getattr(cls, "error_reader", None) or _default_reader(),
+        rate_reader=getattr(cls, "rate_reader", None),
         **client_options,
     )
     return cls(account, secret, client)

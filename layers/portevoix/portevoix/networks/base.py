@@ -197,7 +197,7 @@ class Network:
     name = "network"
     limits = Limits(max_chars=500)
 
-    def __init__(self, account: Any, secret: Callable[[], str], client: Any):
+    def __init__(self, account: Any, secret: Any, client: Any):
         self.account = account
         self._secret = secret
         self.http = client
@@ -212,19 +212,28 @@ class Network:
         A secret is either the bare token, or JSON such as
         ``{"access_token": "...", "expires_at": "2027-01-31T00:00:00Z"}``.
         """
-        raw = self._secret().strip()
-        if raw.startswith("{"):
-            import json
-
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                raise AuthError(
-                    self.account_id, "the secret looks like JSON but is not valid"
-                ) from None
+        data = self.secret_data()
+        if data is not None:
             token = data.get("access_token") or data.get("token") or data.get("password") or ""
             return str(token), parse_iso(data.get("expires_at"))
-        return raw, None
+        return self._secret().strip(), None
+
+    def secret_data(self, fresh: bool = False) -> dict[str, Any] | None:
+        """The secret's JSON fields, or None when the secret is a bare token."""
+        raw = (self._secret(fresh=True) if fresh else self._secret()).strip()
+        if not raw.startswith("{"):
+            return None
+        import json
+
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise AuthError(
+                self.account_id, "the secret looks like JSON but is not valid"
+            ) from None
+        if not isinstance(data, dict):
+            raise AuthError(self.account_id, "the secret's JSON must be an object")
+        return data
 
     def token(self) -> str:
         return self.credentials()[0]

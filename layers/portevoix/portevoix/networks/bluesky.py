@@ -103,6 +103,13 @@ class Bluesky(Network):
             )
         except AuthError:
             return None
+        except Rejected as exc:
+            # A refresh token past its lifetime or revoked (signed out elsewhere) answers
+            # 400 ExpiredToken or InvalidToken ("HTTP API (XRPC)", atproto.com/specs/xrpc,
+            # "Authentication"): the app password can still open a new session.
+            if exc.status == 400 and any(c in str(exc) for c in ("ExpiredToken", "InvalidToken")):
+                return None
+            raise
         return resp.json()
 
     def session(self) -> dict[str, Any]:

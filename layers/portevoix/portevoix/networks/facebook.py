@@ -21,6 +21,10 @@ class Facebook(GraphPages):
     name = "facebook"
     limits = Limits(max_chars=63206, counter=graphemes, max_media=1, can_hide=True)
     nodes_path = "{page_id}/posts"
+    # Without filter=stream the edge gives top-level comments only and no `parent`:
+    # replies to comments would never reach the inbox ("/{object-id}/comments",
+    # developers.facebook.com/docs/graph-api/reference/object/comments, "filter").
+    comment_params = {"filter": "stream", "order": "reverse_chronological"}
 
     def check_credentials(self) -> Health:
         me = self._call("GET", "me", params={"fields": "id,name"})

@@ -13,7 +13,7 @@ from typing import Any
 import requests
 
 from portevoix.core.timeutil import iso_or_none, parse_iso
-from portevoix.networks.base import AuthError, Network, Published, RateLimited, Rejected, Watermark
+from portevoix.networks.base import AuthError, Network, Published, Rejected, Watermark
 
 AUTH_CODES = {102, 190, 463, 467}
 RATE_CODES = {4, 17, 32, 613} | set(range(80001, 80015))
@@ -29,10 +29,57 @@ def graph_error(resp: requests.Response) -> str:
     return f"{err.get('message', '')} (code {code}{f', subcode {sub}' if sub else ''})"
 
 
+def graph_rate_wait(resp: requests.Response) -> float | None:
+    """Seconds to wait when Graph says a rate limit is reached, else None.
+
+    "Rate Limiting" (developers.facebook.com/docs/graph-api/overview/rate-limiting): Page
+    and Instagram calls count per business use case, and X-Business-Use-Case-Usage gives
+    estimated_time_to_regain_access in minutes; app-level limits (X-App-Usage, percentages)
+    are a rolling hour. Without either header, a few minutes, then the work is retried.
+    """
+    try:
+        code = (resp.json().get("error") or {}).get("code")
+    except (ValueError, AttributeError):
+        return None
+    if code not in RATE_CODES:
+        return None
+    minutes = [
+        float(entry.get("estimated_time_to_regain_access") or 0)
+        for entries in _header_json(resp, "X-Business-Use-Case-Usage").values()
+        if isinstance(entries, list)
+        for entry in entries
+        if isinstance(entry, dict)
+    ]
+    if any(minutes):
+        return max(60.0, 60.0 * max(minutes))
+    app = _header_json(resp, "X-App-Usage")
+    if any(_number(v) >= 100 for v in app.values()):
+        return 3600.0
+    return 300.0
+
+
+def _header_json(resp: requests.Response, name: str) -> dict[str, Any]:
+    import json
+
+    try:
+        value = json.loads(resp.headers.get(name) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
 class GraphNetwork(Network):
     """Calls ``{base}/{version}/...`` with the page token and maps Graph error codes."""
 
     error_reader = staticmethod(graph_error)
+    rate_reader = staticmethod(graph_rate_wait)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
 
@@ -48,8 +95,6 @@ class GraphNetwork(Network):
                 raise AuthError(
                     self.account_id, text.split(": ", 1)[-1], status=exc.status
                 ) from None
-            if codes & RATE_CODES:
-                raise RateLimited(self.account_id, 3600.0, status=exc.status) from None
             raise
         return resp.json() if resp.content else {}
 
@@ -74,7 +119,9 @@ class GraphPages(GraphNetwork):
     reply_edge = "comments"
     hide_param = "is_hidden"
     comment_fields = "id,message,from,created_time,permalink_url,parent"
+    comment_params: dict[str, str] = {}
     RECENT = 5
+    COMMENT_PAGES = 20  # 100 a page: a post's 2,000 newest comments per poll
 
     def _nodes(self) -> list[dict[str, Any]]:
         fields = f"id,{self.text_field},{self.time_field},{self.link_field}"
@@ -107,15 +154,34 @@ class GraphPages(GraphNetwork):
         mark = Watermark(cursor)
         mentions = []
         for node in self._nodes()[: self.RECENT]:
-            params = {"fields": self.comment_fields, "limit": 50}
-            data = self._call("GET", f"{node['id']}/comments", params=params)
-            for c in data.get("data", []):
+            for c in self._comments(node["id"], mark):
                 created = iso_or_none(c.get(self.time_field)) or ""
                 if not mark.is_new(created, c["id"]) or self._own(c):
                     continue
                 mark.add(created, c["id"])
                 mentions.append(self._comment(c, node, created))
         return sorted(mentions, key=lambda m: m.published or ""), mark.dump() or cursor
+
+    def _comments(self, node_id: str, mark: Watermark) -> Any:
+        """A node's comments, page after page (cursor paging: "Paginated Results",
+        developers.facebook.com/docs/graph-api/results); newest first, paging stops
+        at the first page that reaches what an earlier poll already read."""
+        newest_first = self.comment_params.get("order") == "reverse_chronological"
+        params = {"fields": self.comment_fields, "limit": 100, **self.comment_params}
+        for _ in range(self.COMMENT_PAGES):
+            data = self._call("GET", f"{node_id}/comments", params=params)
+            page = data.get("data") or []
+            yield from page
+            paging = data.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not page or not after or not paging.get("next"):
+                return
+            last = page[-1]
+            if newest_first and not mark.is_new(
+                iso_or_none(last.get(self.time_field)) or "", last["id"]
+            ):
+                return
+            params["after"] = after
 
     def reply(self, to_ref: str, text: str, key: str) -> Any:
 

@@ -1,6 +1,7 @@
 """HTTP for network APIs: one error mapping and one retry policy for all.
 
-- 401 (and 403 that says the token is bad) -> AuthError: reconnect the account.
+- 401 (and 403 that says the token is bad) -> AuthError: reconnect the account;
+  a 403 for a missing permission, scope or role -> Rejected that says so.
 - 429, and 503 with Retry-After -> RateLimited with the delay; retried here
   only when the wait fits the call's budget, otherwise raised for later.
 - 5xx, timeouts, dropped connections -> TransientError, retried with backoff
@@ -30,6 +31,7 @@ from portevoix.core.http import (
 from portevoix.networks.base import (
     AuthError,
     LostResponse,
+    NetworkError,
     NotSent,
     RateLimited,
     Rejected,
@@ -73,6 +75,7 @@ class ApiClient:
         max_attempts: int = 3,
         budget_seconds: float = 30.0,
         error_reader: ErrorReader = default_error,
+        rate_reader: Callable[[requests.Response], float | None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.account = account
@@ -80,6 +83,7 @@ class ApiClient:
         self.max_attempts = max_attempts
         self.budget_seconds = budget_seconds
         self.error_reader = error_reader
+        self.rate_reader = rate_reader  # a network's own "rate limited, wait N s" answers
         self.sleep = sleep
         self.calls = 0  # requests sent, for benchmarks
         self.session = requests.Session()
@@ -147,6 +151,9 @@ class ApiClient:
         status = resp.status_code
         if status < 400:
             return resp
+        wait = self.rate_reader(resp) if self.rate_reader else None
+        if wait is not None:
+            raise RateLimited(self.account, wait, status=status)
         detail = self.error_reader(resp)
         if status == 401:
             raise AuthError(self.account, detail or "401 Unauthorized", status=status)
@@ -156,11 +163,28 @@ class ApiClient:
             raise TransientError(
                 self.account, f"HTTP {status} from {_short(url)}: {detail}", status=status
             )
-        if status == 403 and any(
-            w in detail.lower() for w in ("token", "expired", "revoked", "permission")
-        ):
-            raise AuthError(self.account, detail, status=status)
+        if status == 403:
+            raise forbidden(self.account, detail)
         raise Rejected(self.account, f"HTTP {status}: {detail}", status=status)
+
+
+_REFUSED_TOKEN = ("token", "expired", "revoked", "session")
+_MISSING_GRANT = ("permission", "scope", "not authorized", "not permitted", "role")
+
+
+def forbidden(account: str, detail: str) -> NetworkError:
+    """A 403: a refused token means reconnecting; a missing scope or role does not."""
+    low = detail.lower()
+    if any(w in low for w in _MISSING_GRANT):
+        return Rejected(
+            account,
+            f"HTTP 403: {detail} (the token is valid but lacks a permission, scope or role "
+            "for this action: grant it to the account or the app, then try again)",
+            status=403,
+        )
+    if any(w in low for w in _REFUSED_TOKEN):
+        return AuthError(account, detail, status=403)
+    return Rejected(account, f"HTTP 403: {detail}", status=403)
 
 
 def _retry_after(resp: requests.Response) -> float:

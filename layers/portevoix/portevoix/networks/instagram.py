@@ -7,7 +7,6 @@ effect, and a lost answer is resolved by reading the latest media.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from portevoix.networks.base import (
@@ -54,41 +53,53 @@ class Instagram(GraphPages):
             identity="@" + me.get("username", ""),
         )
 
+    # "Content Publishing" (developers.facebook.com/docs/instagram-platform/content-publishing):
+    # a carousel item is an image (image_url) or a video (media_type=VIDEO, video_url), each
+    # a container that must be FINISHED before the carousel container is made; a single
+    # video is a reel. Meta advises reading status_code no more than once a minute for
+    # five minutes; a Lambda waits WAIT_SECONDS in all, then the workflow retries later.
+    WAIT_SECONDS = 150.0
+
+    def _create(self, params: dict[str, str]) -> str:
+        return self._call("POST", f"{self.account.user_id}/media", params=params, idempotent=True)[
+            "id"
+        ]
+
     def _container(self, variant: Variant) -> str:
-        user = self.account.user_id
         urls = [m.url for m in variant.media]
         if not urls or any(not u for u in urls):
             raise Rejected(
                 self.account_id, "Instagram takes media by public URL only, at least one"
             )
-        if len(urls) == 1:
-            kind = "video_url" if variant.media[0].mime.startswith("video/") else "image_url"
-            params = {kind: urls[0], "caption": variant.text}
-            if kind == "video_url":
-                params["media_type"] = "REELS"
-            return self._call("POST", f"{user}/media", params=params, idempotent=True)["id"]
-        children = [
-            self._call(
-                "POST",
-                f"{user}/media",
-                params={"image_url": u, "is_carousel_item": "true"},
-                idempotent=True,
-            )["id"]
-            for u in urls
-        ]
-        return self._call(
-            "POST",
-            f"{user}/media",
-            params={
-                "media_type": "CAROUSEL",
-                "children": ",".join(children),
-                "caption": variant.text,
-            },
-            idempotent=True,
-        )["id"]
+        budget = [self.WAIT_SECONDS]  # seconds left to wait, shared by every container
+        if len(variant.media) == 1:
+            m = variant.media[0]
+            if m.mime.startswith("video/"):
+                params = {"media_type": "REELS", "video_url": m.url, "caption": variant.text}
+            else:
+                params = {"image_url": m.url, "caption": variant.text}
+            container = self._create(params)
+            self._wait(container, budget)
+            return container
+        children = []
+        for m in variant.media:
+            if m.mime.startswith("video/"):
+                item = {"media_type": "VIDEO", "video_url": m.url, "is_carousel_item": "true"}
+            else:
+                item = {"image_url": m.url, "is_carousel_item": "true"}
+            children.append(self._create(item))
+        for child in children:
+            self._wait(child, budget)
+        parent = self._create(
+            {"media_type": "CAROUSEL", "children": ",".join(children), "caption": variant.text}
+        )
+        self._wait(parent, budget)
+        return parent
 
-    def _wait(self, container: str) -> None:
-        for _ in range(30):
+    def _wait(self, container: str, budget: list[float]) -> None:
+        """Return once the container is FINISHED; its status is read with growing pauses."""
+        pause = 1.0
+        while True:
             status = self._call("GET", container, params={"fields": "status_code"}).get(
                 "status_code"
             )
@@ -96,15 +107,18 @@ class Instagram(GraphPages):
                 return
             if status in ("ERROR", "EXPIRED"):
                 raise Rejected(self.account_id, f"Instagram could not process the media ({status})")
-            time.sleep(2)
-        raise TransientError(self.account_id, "Instagram is still processing the media")
+            if pause > budget[0]:
+                raise TransientError(
+                    self.account_id, f"Instagram is still processing media container {container}"
+                )
+            self.http.sleep(pause)
+            budget[0] -= pause
+            pause = min(pause * 2, 15.0)
 
     def publish(self, variant: Variant, key: str) -> Published:
         if variant.reply_to:
             return self.reply(variant.reply_to, variant.text, key)
         container = self._container(variant)
-        if any(m.mime.startswith("video/") for m in variant.media):
-            self._wait(container)  # videos are processed first; images are ready at once
         media_id = self._call(
             "POST",
             f"{self.account.user_id}/media_publish",

@@ -7,6 +7,7 @@ latest posts before anything is sent again.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -25,6 +26,21 @@ from portevoix.networks.base import (
     Watermark,
     graphemes,
 )
+
+# Posts' commentary is "little" text: these characters open elements (mentions, hashtags,
+# templates) and must be escaped with a backslash to be plain text, or LinkedIn cuts the
+# post at the first one ("Little Text Format", learn.microsoft.com/linkedin/marketing/
+# community-management/shares/little-text-format).
+_RESERVED = re.compile(r"[|{}@\[\]()<>#\\*_~]")
+_URL = re.compile(r"https?://\S+")
+_HASHTAG = re.compile(r"(?<![\w#])#(?=[^\W_])")  # a hashtag element: #word, kept as such
+
+
+def little(text: str) -> str:
+    """``text`` as little text: reserved characters escaped, #hashtags kept."""
+    in_urls = {i for m in _URL.finditer(text) for i in range(m.start(), m.end())}
+    keep = {m.start() for m in _HASHTAG.finditer(text)} - in_urls
+    return _RESERVED.sub(lambda m: m[0] if m.start() in keep else "\\" + m[0], text)
 
 
 def _ms(value: Any) -> str | None:
@@ -98,17 +114,21 @@ class LinkedIn(Network):
         )
         return init["image"]
 
-    def publish(self, variant: Variant, key: str) -> Published:
-        if variant.reply_to:
-            return self.reply(variant.reply_to, variant.text, key)
+    @staticmethod
+    def _commentary(variant: Variant) -> str:
         text = (
             variant.text
             if not variant.link or variant.link in variant.text
             else f"{variant.text}\n\n{variant.link}"
         )
+        return little(text)
+
+    def publish(self, variant: Variant, key: str) -> Published:
+        if variant.reply_to:
+            return self.reply(variant.reply_to, variant.text, key)
         body: dict[str, Any] = {
             "author": self.org,
-            "commentary": text,
+            "commentary": self._commentary(variant),
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -138,11 +158,7 @@ class LinkedIn(Network):
         )
 
     def find_published(self, key: str, variant: Variant, since: datetime) -> Published | None:
-        text = (
-            variant.text
-            if not variant.link or variant.link in variant.text
-            else f"{variant.text}\n\n{variant.link}"
-        )
+        text = self._commentary(variant)
         floor = since - timedelta(minutes=2)
         for post in self._recent():
             created = post.get("publishedAt") or post.get("createdAt")

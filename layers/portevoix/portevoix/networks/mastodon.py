@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +32,7 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 _REMOTE_MENTION = re.compile(r"(?<!\w)@(\w+)@[\w.-]+\w")
 PAGE = 40
 MAX_PAGES = 10
+MEDIA_WAIT_SECONDS = 150.0
 
 
 def mastodon_count(text: str) -> int:
@@ -163,13 +163,22 @@ class Mastodon(Network):
             idempotent=False,
         )
         media_id = str(resp["id"])
-        # Large files are processed asynchronously (202): wait until ready.
-        for _ in range(20):
-            if resp.get("url"):
-                return media_id
-            time.sleep(0.5)
-            resp = self._call("GET", f"/api/v1/media/{media_id}")
-        raise TransientError(self.account_id, f"media {media_id} still processing")
+        # Videos and large images are processed asynchronously: 202 with a null url, then
+        # GET /api/v1/media/:id answers 206 until the url is set, and a status cannot
+        # attach them before ("media API methods", docs.joinmastodon.org/methods/media/).
+        # Transcoding a video takes minutes on a busy instance: wait up to MEDIA_WAIT_SECONDS.
+        pause, waited = 1.0, 0.0
+        while not resp.get("url"):
+            if waited + pause > MEDIA_WAIT_SECONDS:
+                raise TransientError(
+                    self.account_id,
+                    f"media {media_id} still processing after {waited:.0f} s",
+                )
+            self.http.sleep(pause)
+            waited += pause
+            pause = min(pause * 2, 10.0)
+            resp = self._call("GET", f"/api/v1/media/{media_id}") or {}
+        return media_id
 
     def publish(self, variant: Variant, key: str) -> Published:
         body: dict[str, Any] = {"status": _text_with_link(variant)}

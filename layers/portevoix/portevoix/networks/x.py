@@ -7,12 +7,16 @@ is found among the account's latest.
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime, timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portevoix.core.timeutil import iso_or_none, parse_iso
+from portevoix.core.errors import SecretError
+from portevoix.core.timeutil import iso, iso_or_none, parse_iso
 from portevoix.networks.base import (
+    AuthError,
     Health,
     Limits,
     Mention,
@@ -24,35 +28,155 @@ from portevoix.networks.base import (
 )
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
-# twitter-text: these ranges weigh 1, everything else 2.
-_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 
 
 def x_count(text: str) -> int:
-    """X's weighted length: URLs are 23, CJK and emoji 2, Latin 1 (twitter-text)."""
-    import unicodedata
+    """X's weighted length, as X counts it: twitter-text v3 ("Counting characters",
+    docs.x.com/fundamentals/counting-characters). Code points after NFC weigh
+    1 in the Latin ranges and 2 elsewhere, an emoji sequence 2, any URL 23, bare domains
+    such as example.com included."""
+    from twitter_text import parse_tweet  # 0.4 s of regex compiling: only when needed
 
-    import regex
+    return parse_tweet(text).weightedLength
 
-    text = unicodedata.normalize("NFC", text)
-    total = 23 * len(_URL.findall(text))
-    for cluster in regex.findall(r"\X", _URL.sub("", text)):
-        cp = ord(cluster[0])
-        total += 1 if any(lo <= cp <= hi for lo, hi in _LIGHT) else 2
-    return total
+
+# "OAuth 2.0 Authorization Code Flow with PKCE" (docs.x.com/fundamentals/authentication/
+# oauth-2-0/authorization-code): a user token lasts two hours; only with offline.access is a
+# refresh token issued, exchanged at POST /2/oauth2/token (grant_type=refresh_token) for a new
+# pair. Each endpoint's reference names the scopes it needs: posting tweet.read, tweet.write,
+# users.read; uploading media.write; hiding a reply tweet.moderate.write.
+SCOPES = (
+    "tweet.read",
+    "tweet.write",
+    "users.read",
+    "offline.access",
+    "media.write",
+    "tweet.moderate.write",
+)
+NEEDS = {
+    "post": ("tweet.read", "tweet.write", "users.read"),
+    "media": ("media.write",),
+    "hide": ("tweet.moderate.write",),
+    "read": ("tweet.read", "users.read"),
+}
+EARLY_REFRESH = timedelta(minutes=2)
 
 
 class X(Network):
     name = "x"
     limits = Limits(max_chars=280, counter=x_count, max_media=4, can_hide=True)
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def __init__(self, account: Any, secret: Any, client: Any):
+        super().__init__(account, secret, client)
+        self._refreshing = threading.Lock()
+
+    def _call(self, method: str, path: str, *, need: str = "read", **kwargs: Any) -> Any:
         headers = kwargs.pop("headers", {})
-        headers["Authorization"] = f"Bearer {self.token()}"
-        resp = self.http.request(
-            method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+        for attempt in (1, 2):
+            token = self.token()
+            headers["Authorization"] = f"Bearer {token}"
+            try:
+                resp = self.http.request(
+                    method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+                )
+            except AuthError:
+                if attempt == 2 or not self._refresh(stale=token):
+                    raise
+                continue
+            except Rejected as exc:
+                if exc.status == 403 and "forbidden" in str(exc).lower():
+                    raise self._forbidden(need, exc) from None
+                raise
+            return resp.json() if resp.content else {}
+        raise AssertionError("unreachable")
+
+    def _forbidden(self, need: str, exc: Rejected) -> Rejected:
+        """X's bare 403 "Forbidden": name the scopes this call needs (not an expired token)."""
+        wanted = NEEDS[need]
+        granted = set(((self.secret_data() or {}).get("scope") or "").split())
+        missing = [s for s in wanted if s not in granted] if granted else list(wanted)
+        return Rejected(
+            self.account_id,
+            f"X refused this ({exc}); the token must carry the scopes "
+            f"{', '.join(missing)}: connect the account again granting them",
+            status=403,
         )
-        return resp.json() if resp.content else {}
+
+    # -- tokens ----------------------------------------------------------------
+
+    def credentials(self) -> tuple[str, datetime | None]:
+        data = self.secret_data()
+        if data and data.get("refresh_token"):
+            return str(data.get("access_token") or ""), None  # renewed here as needed
+        return super().credentials()
+
+    def token(self) -> str:
+        data = self.secret_data()
+        if data is None:
+            return self._secret().strip()
+        expires = parse_iso(data.get("expires_at"))
+        if (
+            data.get("refresh_token")
+            and expires is not None
+            and expires - EARLY_REFRESH <= datetime.now(UTC)
+        ):
+            self._refresh(stale=str(data.get("access_token") or ""))
+            data = self.secret_data()
+        return str((data or {}).get("access_token") or "")
+
+    def _refresh(self, stale: str) -> bool:
+        """Exchange the refresh token for a new pair and store it; False without one.
+
+        X rotates refresh tokens: the stored secret is reread first, since another
+        container may have refreshed it already.
+        """
+        with self._refreshing:
+            data = self.secret_data(fresh=True)
+            if not data or not data.get("refresh_token"):
+                return False
+            if data.get("access_token") != stale:
+                return True  # renewed meanwhile by another caller
+            client_id = data.get("client_id") or ""
+            if not client_id:
+                raise AuthError(self.account_id, "the secret has a refresh_token but no client_id")
+            secret = data.get("client_secret")  # confidential clients authenticate (Basic)
+            try:
+                resp = self.http.request(
+                    "POST",
+                    f"{self.account.base.rstrip('/')}/2/oauth2/token",
+                    data={
+                        "grant_type": "refresh_token",
+                        "refresh_token": data["refresh_token"],
+                        "client_id": client_id,
+                    },
+                    auth=(client_id, secret) if secret else None,
+                    idempotent=False,
+                )
+            except Rejected as exc:
+                if self.secret_data(fresh=True) != data:
+                    return True  # rotated by another container while we asked
+                raise AuthError(
+                    self.account_id, f"X refused the refresh token ({exc})", status=exc.status
+                ) from None
+            answer = resp.json()
+            renewed = {
+                **data,
+                "access_token": answer["access_token"],
+                "refresh_token": answer.get("refresh_token") or data["refresh_token"],
+                "expires_at": iso(
+                    datetime.now(UTC) + timedelta(seconds=int(answer.get("expires_in") or 7200))
+                ),
+            }
+            if answer.get("scope"):
+                renewed["scope"] = answer["scope"]
+            try:
+                self._secret.save(json.dumps(renewed))
+            except SecretError as exc:
+                # The old refresh token is spent: the account must be connected again.
+                raise AuthError(
+                    self.account_id, f"X renewed the token but it could not be stored ({exc})"
+                ) from None
+            return True
 
     def check_credentials(self) -> Health:
         me = self._call("GET", "/2/users/me")["data"]
@@ -62,6 +186,28 @@ class X(Network):
                 self.name,
                 False,
                 f"the token is @{me.get('username')}'s, not user {self.account.user_id}",
+            )
+        data = self.secret_data() or {}
+        granted = set((data.get("scope") or "").split())
+        missing = [s for s in SCOPES if s not in granted] if granted else []
+        if missing:
+            return Health(
+                self.account_id,
+                self.name,
+                False,
+                f"the token lacks the scopes {', '.join(missing)}: connect the account again "
+                "granting them",
+                identity="@" + me["username"],
+            )
+        if not data.get("refresh_token"):
+            return Health(
+                self.account_id,
+                self.name,
+                False,
+                "no refresh token: an X user token lasts two hours; connect the account again "
+                "with offline.access and store the token JSON (access_token, refresh_token, "
+                "client_id)",
+                identity="@" + me["username"],
             )
         return Health(
             self.account_id, self.name, True, "token accepted", identity="@" + me["username"]
@@ -80,6 +226,7 @@ class X(Network):
                 else "tweet_image"
             },
             idempotent=False,
+            need="media",
         )["data"]
         if media.alt:
             self._call(
@@ -87,6 +234,7 @@ class X(Network):
                 "/2/media/metadata",
                 json={"id": data["id"], "metadata": {"alt_text": {"text": media.alt[:1000]}}},
                 idempotent=True,
+                need="media",
             )
         return str(data["id"])
 
@@ -103,7 +251,7 @@ class X(Network):
             body["media"] = {"media_ids": [self._upload(m) for m in variant.media]}
         started = datetime.now().astimezone()
         try:
-            data = self._call("POST", "/2/tweets", json=body, idempotent=False)["data"]
+            data = self._call("POST", "/2/tweets", json=body, idempotent=False, need="post")["data"]
         except Rejected as exc:
             if "duplicate content" in str(exc).lower():
                 found = self.find_published(key, variant, started - timedelta(hours=1))
@@ -184,7 +332,7 @@ class X(Network):
         return sorted(mentions, key=lambda m: m.published or ""), newest
 
     def hide(self, ref: str) -> None:
-        data = self._call("PUT", f"/2/tweets/{ref}/hidden", json={"hidden": True})
+        data = self._call("PUT", f"/2/tweets/{ref}/hidden", json={"hidden": True}, need="hide")
         if not (data.get("data") or {}).get("hidden"):
             raise Rejected(self.account_id, f"X did not hide reply {ref}")
 
