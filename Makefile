@@ -5,13 +5,20 @@ SAM_VENV ?= .venv-sam
 PY := $(VENV)/bin/python
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint bench install sam build validate clean
+.PHONY: demo test lint bench install sam build validate clean axe
 
 demo: install            ## run the monitoring job locally on bundled sample feeds
 	$(VENV)/bin/portevoix demo
 
-test: install sam        ## the whole test suite (what CI runs)
+test: install sam axe    ## the whole test suite (what CI runs)
 	$(PY) -m pytest
+
+# axe-core for the pages' accessibility check (Playwright injects it; needs npm).
+axe: tests/e2e/axe/node_modules/axe-core/axe.min.js
+tests/e2e/axe/node_modules/axe-core/axe.min.js: tests/e2e/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility check will be skipped (or fail in CI)"; fi
 
 lint: install
 	$(VENV)/bin/ruff check layers functions tests bench
@@ -22,6 +29,7 @@ bench: install           ## benchmarks: print numbers, compare with bench/baseli
 	$(PY) bench/publish.py
 	$(PY) bench/reply.py
 	$(PY) bench/cost.py
+	$(PY) bench/studio.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint

@@ -34,6 +34,30 @@ def arguments(doc: str, *extra: tuple[str, dict[str, Any]]) -> argparse.Namespac
     return parser.parse_args()
 
 
+def import_seconds(modules: str, runs: int = 7) -> float:
+    """The median time a fresh interpreter takes to import ``modules`` (comma-separated)."""
+    import statistics
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time; sys.path.insert(0, {root!r}); t = time.perf_counter(); "
+        "import {mods}; print(time.perf_counter() - t)"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code.format(root=str(ROOT), mods=modules)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+        samples.append(float(out.strip()))
+    return statistics.median(samples)
+
+
 def baseline(name: str) -> dict[str, Any]:
     path = ROOT / "bench" / name
     return json.loads(path.read_text()) if path.exists() else {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import arguments, baseline, fake_aws_env, save  # noqa: E402
+from bench.common import arguments, baseline, fake_aws_env, import_seconds, save  # noqa: E402
 
 TARGETS = {  # metric: (comparison, value)
     "ddb_requests_per_new_item": ("<=", 0.1),
@@ -57,27 +56,8 @@ def feed_body(n: int, items: int, now: datetime) -> bytes:
 
 
 def import_times(runs: int = 7) -> dict[str, float]:
-    code = (
-        "import sys, time; sys.path.insert(0, {root!r}); t = time.perf_counter(); import {mod}; "
-        "print(time.perf_counter() - t)"
-    )
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
-
-    def measure(mod: str) -> float:
-        samples = []
-        for _ in range(runs):
-            out = subprocess.run(
-                [sys.executable, "-c", code.format(root=str(ROOT), mod=mod)],
-                capture_output=True,
-                text=True,
-                env=env,
-                check=True,
-            ).stdout
-            samples.append(float(out.strip()))
-        return statistics.median(samples)
-
-    handler = measure("functions.veille.app")
-    boto3 = measure("boto3")
+    handler = import_seconds("functions.veille.app", runs)
+    boto3 = import_seconds("boto3", runs)
     return {
         "handler_import_ms": round(handler * 1000, 1),
         "boto3_import_ms": round(boto3 * 1000, 1),

@@ -30,6 +30,24 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+# Accounts by id, for configurations that name some (their secrets are never read).
+ACCOUNTS: dict[str, dict[str, Any]] = {
+    "masto": {
+        "network": "mastodon",
+        "id": "masto",
+        "instance": "https://m.example",
+        "secret": "env:M",
+    },
+    "bsky": {"network": "bluesky", "id": "bsky", "handle": "b.example", "secret": "env:B"},
+    "x": {"network": "x", "id": "x", "user_id": "42", "secret": "env:X"},
+    "slack": {"network": "webhook", "id": "slack", "kind": "slack", "secret": "env:W"},
+}
+
+
+def accounts(*ids: str) -> list[dict[str, Any]]:
+    return [ACCOUNTS[i] for i in ids]
+
+
 def make_config(**overrides: Any) -> Any:
     """A valid configuration; keyword arguments replace top-level sections."""
     from portevoix.core.config import Config

@@ -323,6 +323,22 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """End every studio session of a member (a lost laptop, someone leaving)."""
+    from portevoix.web import sessions
+
+    config, text = _load(args.config)
+    with _stack(args, config, text):
+        ended = sessions.revoke(args.email)
+    if args.json:
+        print(json.dumps({"email": args.email, "ended": ended}))
+    else:
+        print(
+            f"{ended} studio session(s) of {args.email} ended: signing in again needs a new link."
+        )
+    return EXIT_OK
+
+
 def _home(args: argparse.Namespace) -> Path:
 
     return Path(args.home) if args.home else default_home()
@@ -801,6 +817,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
     freeze.add_argument("state", choices=["on", "off"])
+
+    studio = sub.add_parser("sessions", help="the studio's sign-in sessions")
+    studio_actions = studio.add_subparsers(dest="action", required=True, metavar="ACTION")
+    revoke = command(studio_actions, "revoke", "end every session of a member", cmd_sessions)
+    revoke.add_argument("email", help="the member's email address")
 
     local = sub.add_parser("local", help="the local stack")
     local_actions = local.add_subparsers(dest="action", required=True, metavar="ACTION")

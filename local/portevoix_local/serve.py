@@ -6,8 +6,9 @@
 - the schedules fire (veille every fetch interval, digest at the configured
   hour, engagement reads and account check daily, the report on Mondays)
   with the events EventBridge Scheduler sends;
-- http://127.0.0.1:PORT serves the approval pages (requests adapted to the
-  HTTP API v2 events the approval function receives) and an outbox viewer.
+- http://127.0.0.1:PORT serves the stack's HTTP API (the studio, approval and
+  action pages; requests adapted to the HTTP API v2 events the function
+  receives) and an outbox viewer at /outbox.
 
 Other commands find the running stack through ``<home>/serve.json``.
 Not shipped in the Lambda layer.
@@ -15,6 +16,7 @@ Not shipped in the Lambda layer.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import html
 import json
@@ -64,7 +66,15 @@ def http_event(
         "routeKey": "$default",
         "rawPath": path,
         "rawQueryString": query,
-        "headers": {k.lower(): v for k, v in headers.items()},
+        "headers": {k.lower(): v for k, v in headers.items() if k.lower() != "cookie"},
+        # API Gateway hands cookies over as a list, not as a header
+        "cookies": [
+            c.strip()
+            for k, v in headers.items()
+            if k.lower() == "cookie"
+            for c in v.split(";")
+            if c.strip()
+        ],
         "requestContext": {
             "accountId": "000000000000",
             "apiId": "local",
@@ -194,13 +204,14 @@ class LocalServer:
                 status: int,
                 body: str | bytes,
                 ctype: str = "text/html; charset=utf-8",
-                headers: dict[str, str] | None = None,
+                headers: dict[str, str] | list[tuple[str, str]] | None = None,
             ) -> None:
                 data = body.encode() if isinstance(body, str) else body
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
+                pairs = headers.items() if isinstance(headers, dict) else headers or []
+                for k, v in pairs:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
@@ -213,20 +224,7 @@ class LocalServer:
                 server.touch()
                 if path.startswith("/_local/"):
                     self._control(path, body)
-                elif path.startswith(("/a/", "/m/")):
-                    event = http_event(self.command, path, parts.query, dict(self.headers), body)
-                    resp = handler("approval")(event, LambdaContext("portevoix-approval"))
-                    self._reply(
-                        resp["statusCode"],
-                        resp.get("body") or "",
-                        resp.get("headers", {}).get("Content-Type", "text/html; charset=utf-8"),
-                        {
-                            k: v
-                            for k, v in resp.get("headers", {}).items()
-                            if k.lower() != "content-type"
-                        },
-                    )
-                elif path in ("/", "/outbox", "/outbox/"):
+                elif path in ("/outbox", "/outbox/"):
                     self._reply(200, server.index())
                 elif path.startswith("/outbox/") and self.command == "GET":
                     name = unquote(path[len("/outbox/") :])
@@ -248,8 +246,22 @@ class LocalServer:
                         ctype,
                         {"Content-Security-Policy": "script-src 'none'"},
                     )
-                else:
-                    self._reply(404, "not found", "text/plain")
+                else:  # the stack's HTTP API: studio, approval and action pages
+                    event = http_event(self.command, path, parts.query, dict(self.headers), body)
+                    resp = handler("approval")(event, LambdaContext("portevoix-approval"))
+                    headers = [
+                        (k, v)
+                        for k, v in (resp.get("headers") or {}).items()
+                        if k.lower() != "content-type"
+                    ]
+                    headers += [("Set-Cookie", c) for c in resp.get("cookies") or []]
+                    raw = resp.get("body") or ""
+                    self._reply(
+                        resp["statusCode"],
+                        base64.b64decode(raw) if resp.get("isBase64Encoded") else raw,
+                        (resp.get("headers") or {}).get("Content-Type", "text/html; charset=utf-8"),
+                        headers,
+                    )
 
             def _control(self, path: str, body: bytes) -> None:
                 """The other commands' requests: prove they read serve.json (its token)."""

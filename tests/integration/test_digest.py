@@ -132,6 +132,12 @@ def test_digest_in_each_language_with_mentions_on_top(seeded: Any, tmp_path: Pat
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in fr_html
     assert not unsafe(fr_html) and not unsafe(en_html)
     assert "javascript:" not in fr_html
+    # Each item opens the studio's composer with its title and link ("Write a post").
+    assert (
+        "/compose?title=Porte-voix+l%C3%A8ve+des+fonds&amp;link=https%3A%2F%2Fnews.example%2Fpv"
+        in fr_html
+    )
+    assert "Écrire une publication" in fr_html and "Write a post" in en_html
     # The local outbox has both files.
     outbox = sorted(p.suffix for p in (tmp_path / "outbox").iterdir())
     assert outbox == [".eml", ".eml", ".html", ".html"]

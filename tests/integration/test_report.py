@@ -15,7 +15,7 @@ from portevoix.core.errors import ReportError
 from portevoix.core.timeutil import utc_hours
 from portevoix.reporting import figures, report
 from portevoix.reporting.view import headline
-from tests.helpers import make_config, rss
+from tests.helpers import accounts, make_config, rss
 from tests.integration.test_digest import parts, sent_messages
 
 W47 = "2026-W47"  # Monday 16 to Sunday 22 November 2026, Paris = UTC+1
@@ -23,16 +23,7 @@ W47 = "2026-W47"  # Monday 16 to Sunday 22 November 2026, Paris = UTC+1
 
 def accounts_config(**overrides: Any) -> Any:
     return make_config(
-        accounts=[
-            {
-                "network": "mastodon",
-                "id": "masto",
-                "instance": "https://m.example",
-                "secret": "env:M",
-            },
-            {"network": "x", "id": "x", "user_id": "42", "secret": "env:X"},
-            {"network": "webhook", "id": "slack", "kind": "slack", "secret": "env:W"},
-        ],
+        accounts=accounts("masto", "x", "slack"),
         charter={"default": {"weekly_target": 3}},
         **overrides,
     )

@@ -420,6 +420,177 @@ MESSAGES.update(
     }
 )
 
+MESSAGES.update(
+    {
+        "studio.signin": {"fr": "Connexion", "en": "Sign in"},
+        "studio.signin_intro": {
+            "fr": "Saisissez votre adresse : nous vous envoyons un lien de connexion, valable 15 minutes.",
+            "en": "Type your address: we email you a sign-in link, valid for 15 minutes.",
+        },
+        "studio.email": {"fr": "Adresse e-mail", "en": "Email address"},
+        "studio.send_link": {"fr": "Recevoir le lien", "en": "Email me a link"},
+        "studio.sent": {
+            "fr": "Si cette adresse appartient à l'équipe, un lien de connexion vient de partir. Il est valable 15 minutes et ne sert qu'une fois.",
+            "en": "If this address belongs to the team, a sign-in link is on its way. It is valid for 15 minutes and works once.",
+        },
+        "studio.limited": {
+            "fr": "Trop de demandes de connexion. Réessayez dans un quart d'heure.",
+            "en": "Too many sign-in requests. Try again in a quarter of an hour.",
+        },
+        "studio.continue_as": {
+            "fr": "Se connecter en tant que {email}",
+            "en": "Sign in as {email}",
+        },
+        "studio.continue": {"fr": "Continuer", "en": "Continue"},
+        "studio.link_used": {
+            "fr": "Ce lien a déjà servi. Demandez-en un nouveau.",
+            "en": "This link was already used. Ask for a new one.",
+        },
+        "studio.link_expired": {
+            "fr": "Ce lien a expiré (15 minutes). Demandez-en un nouveau.",
+            "en": "This link has expired (15 minutes). Ask for a new one.",
+        },
+        "studio.link_invalid": {
+            "fr": "Ce lien n'est pas valide. Demandez-en un nouveau.",
+            "en": "This link is not valid. Ask for a new one.",
+        },
+        "studio.forged": {
+            "fr": "Ce formulaire a expiré ou ne vient pas d'ici. Rechargez la page et recommencez.",
+            "en": "This form has expired or does not come from here. Reload the page and try again.",
+        },
+        "studio.not_found": {"fr": "Page introuvable.", "en": "Page not found."},
+        "studio.signout": {"fr": "Se déconnecter", "en": "Sign out"},
+        "studio.signed_out": {"fr": "Vous êtes déconnecté·e.", "en": "You are signed out."},
+        "studio.mail_subject": {
+            "fr": "[{brand}] Votre lien de connexion",
+            "en": "[{brand}] Your sign-in link",
+        },
+        "studio.mail_intro": {
+            "fr": "Voici votre lien pour ouvrir le studio de {brand}. Il est valable 15 minutes et ne sert qu'une fois.",
+            "en": "Here is your link to open {brand}'s studio. It is valid for 15 minutes and works once.",
+        },
+        "studio.mail_ignore": {
+            "fr": "Vous n'avez rien demandé ? Ignorez ce message : personne ne peut se connecter sans ce lien.",
+            "en": "Did not ask for it? Ignore this email: nobody can sign in without this link.",
+        },
+        "studio.calendar": {"fr": "Calendrier", "en": "Calendar"},
+        "studio.compose": {"fr": "Nouvelle publication", "en": "New post"},
+        "studio.week": {"fr": "Semaine", "en": "Week"},
+        "studio.week_of": {"fr": "semaine du {day}", "en": "week of {day}"},
+        "digest.write_post": {"fr": "Écrire une publication", "en": "Write a post"},
+        "studio.month": {"fr": "Mois", "en": "Month"},
+        "studio.previous": {"fr": "Précédent", "en": "Previous"},
+        "studio.next": {"fr": "Suivant", "en": "Next"},
+        "studio.today": {"fr": "Aujourd'hui", "en": "Today"},
+        "studio.all_accounts": {"fr": "Tous les comptes", "en": "All accounts"},
+        "studio.account": {"fr": "Compte", "en": "Account"},
+        "studio.show": {"fr": "Afficher", "en": "Show"},
+        "studio.targets": {
+            "fr": "Objectifs de la semaine du {day}",
+            "en": "Targets for the week of {day}",
+        },
+        "studio.planned": {
+            "fr": "{planned} prévue(s) sur {target}",
+            "en": "{planned} planned of {target}",
+        },
+        "studio.planned_only": {"fr": "{planned} prévue(s)", "en": "{planned} planned"},
+        "studio.empty_day": {
+            "fr": "Rien de prévu : écrire une publication pour le {day}",
+            "en": "Nothing planned: write a post for {day}",
+        },
+        "studio.write_for": {"fr": "Écrire pour le {day}", "en": "Write for {day}"},
+        "studio.title": {"fr": "Titre (pour l'équipe)", "en": "Title (for the team)"},
+        "studio.day": {"fr": "Jour", "en": "Day"},
+        "studio.time": {"fr": "Heure ({tz})", "en": "Time ({tz})"},
+        "studio.text": {"fr": "Texte commun", "en": "Common text"},
+        "studio.link": {"fr": "Lien (facultatif)", "en": "Link (optional)"},
+        "studio.accounts": {"fr": "Comptes", "en": "Accounts"},
+        "studio.own_text": {
+            "fr": "Texte adapté pour {account} (vide : le texte commun)",
+            "en": "Text adapted for {account} (empty: the common text)",
+        },
+        "studio.preview": {"fr": "Aperçu", "en": "Preview"},
+        "studio.count": {
+            "fr": "{count} / {max} caractères ({network})",
+            "en": "{count} / {max} characters ({network})",
+        },
+        "studio.charter_ok": {"fr": "Conforme à la charte.", "en": "Meets the charter."},
+        "studio.send": {"fr": "Envoyer en validation", "en": "Send for approval"},
+        "studio.fix_first": {
+            "fr": "La publication n'est pas partie : corrigez d'abord ce qui suit.",
+            "en": "The post was not sent: fix what follows first.",
+        },
+        "studio.need_account": {
+            "fr": "Choisissez au moins un compte.",
+            "en": "Choose at least one account.",
+        },
+        "studio.need_date": {
+            "fr": "Indiquez un jour et une heure valides.",
+            "en": "Give a valid day and time.",
+        },
+        "studio.past_date": {
+            "fr": "Ce moment est déjà passé : choisissez une date à venir.",
+            "en": "That moment has passed: choose a time ahead.",
+        },
+        "studio.bad_link": {
+            "fr": "Le lien doit commencer par https:// ou http://.",
+            "en": "The link must start with https:// or http://.",
+        },
+        "studio.need_text": {
+            "fr": "Le texte pour {account} est vide.",
+            "en": "The text for {account} is empty.",
+        },
+        "studio.post": {"fr": "Publication {post_id}", "en": "Post {post_id}"},
+        "studio.status": {"fr": "Statut", "en": "Status"},
+        "studio.scheduled": {"fr": "Prévue le {when}", "en": "Planned for {when}"},
+        "studio.author": {"fr": "Écrite par {author}", "en": "Written by {author}"},
+        "studio.decided": {"fr": "Décision de {by} le {when}", "en": "Decided by {by} on {when}"},
+        "studio.comment": {"fr": "Commentaire : {comment}", "en": "Comment: {comment}"},
+        "studio.cancel": {"fr": "Annuler la publication", "en": "Cancel the post"},
+        "studio.cancelled": {
+            "fr": "Publication annulée : ce qui était déjà publié le reste.",
+            "en": "Post cancelled: whatever was already published stays.",
+        },
+        "studio.duplicate": {"fr": "Dupliquer", "en": "Duplicate"},
+        "studio.reschedule": {"fr": "Reprogrammer", "en": "Reschedule"},
+        "studio.rescheduled": {
+            "fr": "Reprogrammée : elle repasse par la charte et la validation.",
+            "en": "Rescheduled: it goes through the charter and approval again.",
+        },
+        "studio.engagement": {
+            "fr": "{likes} j'aime, {shares} partages, {replies} réponses",
+            "en": "{likes} likes, {shares} shares, {replies} replies",
+        },
+        "studio.network_status": {"fr": "{account} : {status}", "en": "{account}: {status}"},
+        "studio.open": {"fr": "Voir la publication", "en": "See the post"},
+        "studio.ics": {
+            "fr": "Abonnement agenda (Google Agenda, Outlook)",
+            "en": "Calendar subscription (Google Calendar, Outlook)",
+        },
+        "studio.ics_renew": {"fr": "Changer l'adresse secrète", "en": "Change the secret address"},
+        "studio.ics_hint": {
+            "fr": "Cette adresse est secrète : qui la connaît voit le calendrier. Changez-la si elle a circulé.",
+            "en": "This address is secret: whoever has it sees the calendar. Change it if it has been shared.",
+        },
+        "studio.menu": {"fr": "Menu principal", "en": "Main menu"},
+        "status.checking": {"fr": "vérification", "en": "checking"},
+        "status.awaiting_approval": {"fr": "en attente de validation", "en": "awaiting approval"},
+        "status.approved": {"fr": "validée", "en": "approved"},
+        "status.rejecting": {"fr": "refus en cours", "en": "being rejected"},
+        "status.rejected": {"fr": "refusée", "en": "rejected"},
+        "status.blocked": {"fr": "bloquée par la charte", "en": "blocked by the charter"},
+        "status.expired": {"fr": "validation expirée", "en": "approval expired"},
+        "status.publishing": {"fr": "publication en cours", "en": "publishing"},
+        "status.published": {"fr": "publiée", "en": "published"},
+        "status.partially_published": {"fr": "publiée en partie", "en": "partly published"},
+        "status.failed": {"fr": "échec", "en": "failed"},
+        "status.cancelled": {"fr": "annulée", "en": "cancelled"},
+        "status.frozen": {"fr": "gelée", "en": "frozen"},
+        "status.pending": {"fr": "à venir", "en": "pending"},
+        "status.claimed": {"fr": "en cours", "en": "in progress"},
+    }
+)
+
 _WEEKDAYS = {
     "fr": ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."],
     "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
@@ -493,3 +664,46 @@ def format_duration(seconds: float | None, lang: str) -> str:
 def weekday(day: Any, lang: str) -> str:
     """``lun. 23`` / ``Mon 23``."""
     return f"{_WEEKDAYS.get(lang, _WEEKDAYS['fr'])[day.weekday()]} {day.day}"
+
+
+def status_text(lang: str, status: str) -> str:
+    """A post's or a publication's status as people say it (the raw name if unknown)."""
+    key = f"status.{status}"
+    return t(lang, key) if key in MESSAGES else status
+
+
+_MONTH_NAMES = {
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def month_year(day: Any, lang: str) -> str:
+    """``décembre 2026`` / ``December 2026``."""
+    return f"{_MONTH_NAMES.get(lang, _MONTH_NAMES['fr'])[day.month - 1]} {day.year}"

@@ -2,7 +2,8 @@
 
 A link page shows on GET and acts on POST with the page's form token (mail
 scanners prefetch GETs). ``kind`` says what the link is for: ``approval``
-(a post), ``mention`` (act on a message), ``freeze`` (hold publishing).
+(a post), ``mention`` (act on a message), ``freeze`` (hold publishing),
+``signin`` (open a studio session).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from portevoix.core import settings, store
 from portevoix.core.timeutil import iso
 
 KEEP_AFTER_EXPIRY = timedelta(days=30)  # "already decided" still answers a while
-PATHS = {"approval": "a", "mention": "m", "freeze": "m"}
+PATHS = {"approval": "a", "mention": "m", "freeze": "m", "signin": "signin"}
 
 
 def create(kind: str, expires: datetime, now: datetime | None = None, **fields: Any) -> str:

@@ -40,6 +40,9 @@ def templates() -> Any:
             lstrip_blocks=True,
         )
         _env.globals["t"] = i18n.t
+        _env.globals["status_text"] = i18n.status_text
+        _env.globals["weekday"] = i18n.weekday
+        _env.globals["month_year"] = i18n.month_year
         _env.filters["when"] = i18n.format_date
     return _env
 

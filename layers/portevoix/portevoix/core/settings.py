@@ -33,3 +33,8 @@ def state_machine_arn() -> str | None:
 def outbox() -> str | None:
     """A folder for outgoing mail instead of SES (the local mode)."""
     return os.environ.get("PORTEVOIX_OUTBOX") or None
+
+
+def session_key_parameter() -> str:
+    """The SSM SecureString holding the studio's cookie-signing key (made on first use)."""
+    return os.environ.get("SESSION_KEY_PARAMETER") or "/portevoix/studio/session-key"

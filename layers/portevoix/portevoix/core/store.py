@@ -20,6 +20,14 @@ unprocessed and raise rather than drop it.
 | repeated message  | REPEAT#<digest>             | COUNT          |                        |
 | publishing freeze | FREEZE                      | STATE          |                        |
 | once-marker       | <KIND>#<period>             | SENT           |                        |
+| member session    | SESSION#<session>           | SESSION        | SESSIONS#<email>       |
+| member profile    | MEMBER#<email>              | PROFILE        |                        |
+| calendar feed     | ICS#<token>                 | ICS            |                        |
+| request counter   | THROTTLE#<kind>#<subject>   | W<window>      |                        |
+| calendar version  | CALENDAR                    | VERSION        |                        |
+
+Posts are also on ``GSI2`` (``GSI2PK`` ``CAL#<utc month>``, ``GSI2SK`` the
+scheduled instant): the calendar reads a month whatever the posts' status.
 """
 
 from __future__ import annotations
@@ -96,6 +104,37 @@ def freeze_key() -> Key:
 def marker_key(kind: str, period: str) -> Key:
     """A once-marker: ``kind`` (digest, report, health...) sent for ``period``."""
     return f"{kind.upper()}#{period}", "SENT"
+
+
+def session_key(session_id: str) -> Key:
+    return f"SESSION#{session_id}", "SESSION"
+
+
+def member_key(email: str) -> Key:
+    return f"MEMBER#{email}", "PROFILE"
+
+
+def ics_key(token: str) -> Key:
+    return f"ICS#{token}", "ICS"
+
+
+def throttle_key(kind: str, subject: str, window: int) -> Key:
+    """The counter of ``kind`` requests by ``subject`` in time window number ``window``."""
+    return f"THROTTLE#{kind}#{subject}", f"W{window}"
+
+
+def calendar_version_key() -> Key:
+    """A counter every change to a post bumps: cached calendar reads compare it."""
+    return "CALENDAR", "VERSION"
+
+
+def sessions_index(email: str) -> str:
+    return f"SESSIONS#{email}"
+
+
+def calendar_index(month: str) -> str:
+    """``month`` is ``YYYY-MM`` (UTC) of the post's scheduled instant."""
+    return f"CAL#{month}"
 
 
 def day_index(day: str) -> str:
@@ -270,20 +309,36 @@ def query_gsi1(
     pk: str, sk_from: str | None = None, sk_to: str | None = None
 ) -> list[dict[str, Any]]:
     """Every item of a GSI1 partition, optionally within an SK range (inclusive)."""
-    expr = "GSI1PK = :pk"
+    return query_index("GSI1", pk, sk_from, sk_to)
+
+
+def query_index(
+    index: str,
+    pk: str,
+    sk_from: str | None = None,
+    sk_to: str | None = None,
+    *,
+    fields: tuple[str, ...] | None = None,
+) -> list[dict[str, Any]]:
+    """Every item of a partition of ``index`` (GSI1, GSI2), optionally within an SK range;
+    only ``fields`` of each when given."""
+    expr = f"{index}PK = :pk"
     values: dict[str, Any] = {":pk": {"S": pk}}
     if sk_from is not None and sk_to is not None:
-        expr += " AND GSI1SK BETWEEN :a AND :b"
+        expr += f" AND {index}SK BETWEEN :a AND :b"
         values[":a"], values[":b"] = {"S": sk_from}, {"S": sk_to}
     elif sk_from is not None:
-        expr += " AND GSI1SK >= :a"
+        expr += f" AND {index}SK >= :a"
         values[":a"] = {"S": sk_from}
     kwargs: dict[str, Any] = {
         "TableName": table_name(),
-        "IndexName": "GSI1",
+        "IndexName": index,
         "KeyConditionExpression": expr,
         "ExpressionAttributeValues": values,
     }
+    if fields:
+        kwargs["ProjectionExpression"] = ", ".join(f"#f{i}" for i in range(len(fields)))
+        kwargs["ExpressionAttributeNames"] = {f"#f{i}": f for i, f in enumerate(fields)}
     out: list[dict[str, Any]] = []
     while True:
         resp = _ddb().query(**kwargs)
@@ -422,6 +477,31 @@ def increment(key: Key, *, now: datetime, keep: timedelta) -> int:
     return int(resp["Attributes"]["n"]["N"])
 
 
+def bump(key: Key) -> str:
+    """Move the version item ``key`` on (kept for good); its new version.
+
+    A version is ``<epoch>.<n>``: the random epoch is set when the item is made, so a
+    table made afresh never hands back a version an earlier one had.
+    """
+    import secrets as _random
+
+    resp = _ddb().update_item(
+        TableName=table_name(),
+        Key={"PK": {"S": key[0]}, "SK": {"S": key[1]}},
+        UpdateExpression="ADD n :one SET epoch = if_not_exists(epoch, :epoch)",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":epoch": {"S": _random.token_hex(8)}},
+        ReturnValues="ALL_NEW",
+    )
+    attrs = resp["Attributes"]
+    return f"{attrs['epoch']['S']}.{attrs['n']['N']}"
+
+
+def version(key: Key) -> str | None:
+    """The version of ``key`` (see ``bump``); None before the first bump."""
+    item = get(*key)
+    return f"{item['epoch']}.{item['n']}" if item and item.get("epoch") else None
+
+
 # ---------------------------------------------------------------------------
 # Once: a scheduled send retried, a mention notified, never twice.
 
@@ -438,7 +518,8 @@ class Claim:
         return bool(self.keys)
 
 
-def _claim_attribute(key: Key, attribute: str, value: str) -> bool:
+def claim_attribute(key: Key, attribute: str, value: str) -> bool:
+    """Set ``attribute`` on an existing item unless it is set already; True when set here."""
 
     return _conditional(
         lambda: _ddb().update_item(
@@ -472,7 +553,7 @@ def once(
         expires = int((now + keep).timestamp())
         held = [k for k in keys if put_if_absent(with_key(k, sent_at=stamp, expires_at=expires))]
     else:
-        held = [k for k in keys if _claim_attribute(k, attribute, stamp)]
+        held = [k for k in keys if claim_attribute(k, attribute, stamp)]
     claim = Claim(held)
     try:
         yield claim

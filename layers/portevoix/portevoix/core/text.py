@@ -64,7 +64,12 @@ class _TextExtractor(HTMLParser):
 
 _WS = re.compile(r"\s+")
 _CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+# Text a person writes (a post): lines and tabs kept, and the joiners emoji and some
+# scripts need (U+200C, U+200D); other controls and every bidi override or isolate go.
+_WRITTEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
 )
 
 
@@ -85,6 +90,12 @@ def html_to_text(html: str | None) -> str:
 def clean_text(value: str | None, limit: int) -> str:
     text = _WS.sub(" ", _CONTROL.sub("", value or "")).strip()
     return truncate(text, limit)
+
+
+def clean_written(value: str | None, limit: int) -> str:
+    """Multi-line text typed in a form: newlines kept (as \\n), controls and bidi gone."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return _WRITTEN.sub("", text)[:limit]
 
 
 def truncate(text: str, limit: int) -> str:

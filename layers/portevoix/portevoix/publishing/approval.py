@@ -62,16 +62,13 @@ def decide(
     if not links.token_ok(link, form_token):
         return Outcome("forged", post, link, status=403)
     comment = (comment or "").strip()[:2000]
-    claimed = store.update(
-        *store.post_key(post["post_id"]),
-        {
-            "status": "approved" if approve else "rejecting",
-            "GSI1PK": store.posts_index("approved") if approve else store.posts_index("rejecting"),
-            "decided_by": link["email"],
-            "decided_at": iso(now),
-            "decision_comment": comment or None,
-        },
-        condition=("status", ("awaiting_approval",)),
+    claimed = posts.set_status(
+        post["post_id"],
+        "approved" if approve else "rejecting",
+        expect=("awaiting_approval",),
+        decided_by=link["email"],
+        decided_at=iso(now),
+        decision_comment=comment or None,
     )
     if not claimed:
         return Outcome("already", posts.get(post["post_id"]), link, status=409)

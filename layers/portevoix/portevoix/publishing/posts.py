@@ -128,10 +128,13 @@ def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, 
         **store.with_key(store.post_key(post_id)),
         "GSI1PK": store.posts_index("checking"),
         "GSI1SK": f"{iso(when)}#{post_id}",
+        **calendar_keys(when, post_id),
         "type": "post",
         "post_id": post_id,
         "author": draft.author,
         "title": draft.title or None,
+        # the start of the first text: what the calendar and the ICS feed show untitled posts by
+        "summary": " ".join(next(iter(draft.variants.values())).text.split())[:120],
         "scheduled_at": iso(when),
         "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
         "timezone": config.timezone,
@@ -141,7 +144,17 @@ def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, 
         "accounts": sorted(draft.variants),
     }
     store.batch_put([record])
+    changed()
     return record
+
+
+def calendar_keys(when: datetime, post_id: str) -> dict[str, str]:
+    """Where the calendar finds a post scheduled at ``when`` (GSI2, by UTC month)."""
+    when = when.astimezone(UTC)
+    return {
+        "GSI2PK": store.calendar_index(when.strftime("%Y-%m")),
+        "GSI2SK": f"{iso(when)}#{post_id}",
+    }
 
 
 def get(post_id: str) -> dict[str, Any]:
@@ -161,9 +174,17 @@ def set_status(
         "updated_at": iso(datetime.now(UTC)),
         **fields,
     }
-    return store.update(
+    moved = store.update(
         *store.post_key(post_id), values, condition=("status", expect) if expect else None
     )
+    if moved:
+        changed()
+    return moved
+
+
+def changed() -> None:
+    """Tell cached calendar reads that a post changed (its time, status or results)."""
+    store.bump(store.calendar_version_key())
 
 
 # --------------------------------------------------------------------------
@@ -302,6 +323,8 @@ def reschedule(
         post["PK"],
         "POST",
         {
+            **calendar_keys(when, post_id),
+            "GSI1SK": f"{iso(when)}#{post_id}",
             "scheduled_at": iso(when),
             "local_time": when.astimezone(config.tz).strftime("%Y-%m-%d %H:%M"),
             "status": "checking",
@@ -313,6 +336,7 @@ def reschedule(
             "links": None,
         },
     )
+    changed()
     post = get(post_id)
     start(post)
     return get(post_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from portevoix.core import mail, store
+from portevoix.core import mail, settings, store
 from portevoix.core.config import Config
 from portevoix.core.i18n import format_date, t
 from portevoix.core.timeutil import iso, parse_iso
@@ -87,9 +88,13 @@ def _view(item: dict[str, Any], config: Config, lang: str) -> dict[str, Any]:
     link = item.get("link")
     if link and not link.startswith(("http://", "https://")):
         link = None
+    title = item.get("title") or t(lang, "digest.untitled")
+    compose = {"title": title[:200], **({"link": link} if link else {})}
     return {
-        "title": item.get("title") or t(lang, "digest.untitled"),
+        "title": title,
         "link": link,
+        # "Write a post": the studio's composer, opened with the item's title and link
+        "compose": f"{settings.links_base_url()}/compose?{urlencode(compose)}",
         "source": item.get("feed_name") or item.get("source") or "",
         "when": when,
         "excerpt": text,

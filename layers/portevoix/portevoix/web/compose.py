@@ -1,0 +1,128 @@
+"""The composer: a form becomes a draft, each variant checked as its network counts and rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from portevoix.core.errors import ConfigError
+from portevoix.core.text import clean_written
+from portevoix.publishing import charter, posts
+
+MAX_TEXT = 20_000
+
+
+@dataclass
+class Form:
+    """What the composer's form holds (also what the live check posts as JSON)."""
+
+    title: str
+    day: str  # YYYY-MM-DD, local
+    at: str  # HH:MM, local
+    text: str  # the common text
+    link: str
+    accounts: dict[str, str]  # account -> its own text ("" means the common text)
+
+    @classmethod
+    def parse(cls, data: dict[str, Any], config: Any) -> Form:
+        picked = {}
+        for acc in publishable(config):
+            if data.get(f"use_{acc.key}") in ("on", "1", True, "true"):
+                picked[acc.key] = _field(data.get(f"text_{acc.key}"))
+        return cls(
+            title=" ".join(_field(data.get("title")).split())[:200],
+            day=_field(data.get("day"))[:10],
+            at=_field(data.get("at"))[:5],
+            text=_field(data.get("text")),
+            link=_field(data.get("link"))[:2000],
+            accounts=picked,
+        )
+
+    def text_for(self, account: str) -> str:
+        return self.accounts.get(account) or self.text
+
+    def when(self, config: Any) -> datetime | None:
+        """The local date and time as an aware instant; None when absent or malformed."""
+        try:
+            day = date.fromisoformat(self.day)
+            hour = time.fromisoformat(self.at) if self.at else time(9, 0)
+        except ValueError:
+            return None
+        return datetime.combine(day, hour, config.tz)
+
+
+def _field(value: Any) -> str:
+    """A stranger-safe form value: control and bidi characters gone, bounded."""
+    return clean_written(str(value or ""), MAX_TEXT)
+
+
+def publishable(config: Any) -> list[Any]:
+    return [a for a in config.accounts if a.network not in ("reddit", "hackernews")]
+
+
+def verdicts(config: Any, form: Form, lang: str) -> dict[str, dict[str, Any]]:
+    """Per chosen account: the length as its network counts it, and the charter's findings."""
+    when = form.when(config)
+    out = {}
+    by_key = {a.key: a for a in config.accounts}
+    for key in form.accounts:
+        acc = by_key[key]
+        variant = posts.Variant(text=form.text_for(key), link=form.link or None)
+        limits = charter.limits_for(acc.network, config)
+        shown = (
+            variant.text
+            if not variant.link or variant.link in variant.text
+            else (f"{variant.text} {variant.link}")
+        )
+        findings = charter.check(config, acc.network, variant, when=when)
+        out[key] = {
+            "network": acc.network,
+            "count": limits.count(shown),
+            "max": limits.max_chars,
+            "findings": [
+                {"level": f.level, "rule": f.rule, "text": f.text(lang)} for f in findings
+            ],
+            "blocked": any(f.level == "error" for f in findings),
+        }
+    return out
+
+
+def problems(config: Any, form: Form, lang: str) -> list[str]:
+    """What stops the form from becoming a post (besides charter errors)."""
+    from portevoix.core.i18n import t
+
+    out = []
+    if not form.accounts:
+        out.append(t(lang, "studio.need_account"))
+    if form.when(config) is None:
+        out.append(t(lang, "studio.need_date"))
+    elif form.when(config) < datetime.now(UTC):
+        out.append(t(lang, "studio.past_date"))
+    if form.link and not form.link.startswith(("https://", "http://")):
+        out.append(t(lang, "studio.bad_link"))
+    for key in form.accounts:
+        if not form.text_for(key).strip():
+            out.append(t(lang, "studio.need_text", account=key))
+    return out
+
+
+def submit(config: Any, form: Form, author: str) -> dict[str, Any]:
+    """Create the post and start the same workflow as ``portevoix post create``."""
+    when = form.when(config)
+    data = {
+        "author": author,
+        "title": form.title,
+        "at": when.replace(tzinfo=None).isoformat() if when else None,
+        "variants": {
+            key: {"text": form.text_for(key), **({"link": form.link} if form.link else {})}
+            for key in form.accounts
+        },
+    }
+    try:
+        draft = posts.parse_draft(data, config, source="composer")
+    except ConfigError:
+        raise
+    post = posts.create(config, draft)
+    posts.start(post)
+    return post

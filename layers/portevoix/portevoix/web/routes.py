@@ -1,0 +1,497 @@
+"""The studio's one route table: sign-in, calendar, composer, post pages, ICS, link pages.
+
+Every page is rendered on the server (Jinja2, autoescaped). A signed-in page
+needs a session; a POST from a signed-in page also needs the session's CSRF
+token. Approval and action links (``/a/``, ``/m/``) work without signing in.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets as _random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from importlib import resources
+from typing import Any
+from urllib.parse import urlencode
+
+from portevoix.core import links, mail, store
+from portevoix.core.i18n import format_date, t
+from portevoix.core.timeutil import iso, parse_iso
+from portevoix.web import sessions
+from portevoix.web.http import CSP, Request, Response, cookie, redirect
+
+Handler = Callable[..., Response]
+ROUTES: list[tuple[str, re.Pattern[str], Handler, bool]] = []  # method, path, handler, member
+
+
+def route(method: str, pattern: str, *, member: bool = True) -> Callable[[Handler], Handler]:
+    def add(func: Handler) -> Handler:
+        ROUTES.append((method, re.compile(pattern), func, member))
+        return func
+
+    return add
+
+
+class Ctx:
+    """One request: the configuration, the session (if any), the language."""
+
+    def __init__(self, config: Any, request: Request, session: sessions.Session | None):
+        self.config = config
+        self.request = request
+        self.session = session
+        self.cookies: list[str] = []
+        member = next(
+            (m for m in config.team if session and m.email.lower() == session.email), None
+        )
+        if member is not None:
+            self.lang = member.language or config.language
+        else:
+            from portevoix.publishing.approval import pick_language
+
+            self.lang = pick_language(request.headers.get("accept-language"), config.language)
+
+    def page(self, template: str, status: int = 200, **values: Any) -> Response:
+        html = mail.page(
+            f"studio/{template}",
+            lang=self.lang,
+            brand=self.config.brand.name,
+            me=self.session.email if self.session else None,
+            csrf=self.session.csrf if self.session else "",
+            path=self.request.path,
+            **values,
+        )
+        return Response(
+            status, html, headers={"Content-Security-Policy": CSP}, cookies=self.cookies
+        )
+
+    def message(self, status: int, key: str, **values: Any) -> Response:
+        return self.page("message.html", status, text=t(self.lang, key, **values))
+
+
+def handle(config: Any, request: Request) -> Response:
+    """Answer one request (any path of the stack's HTTP API), gzipped when the client takes it."""
+    answer = _route(config, request)
+    body = answer.body
+    if (
+        isinstance(body, str)
+        and len(body) > 1400
+        and "gzip" in request.headers.get("accept-encoding", "")
+    ):
+        import gzip
+
+        answer.body = gzip.compress(body.encode(), compresslevel=6, mtime=0)
+        answer.headers = {**answer.headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return answer
+
+
+def _route(config: Any, request: Request) -> Response:
+    session = sessions.current(config, request.cookies.get(sessions.COOKIE))
+    ctx = Ctx(config, request, session)
+    for method, pattern, func, needs_member in ROUTES:
+        match = pattern.fullmatch(request.path)
+        if not match or method != request.method:
+            continue
+        if needs_member and session is None:
+            if request.method != "GET":
+                return ctx.message(403, "studio.forged")
+            wanted = request.path + ("?" + urlencode(request.query) if request.query else "")
+            return redirect("/signin?" + urlencode({"next": wanted}))
+        if needs_member and request.method == "POST":
+            submitted = request.form().get("csrf") or request.headers.get("x-csrf-token")
+            if not sessions.csrf_ok(session, submitted):
+                return ctx.message(403, "studio.forged")
+        if session is not None:  # the sliding session: the cookie's lifetime follows
+            ctx.cookies.append(_session_cookie(session))
+        return func(ctx, **match.groupdict())
+    known = any(p.fullmatch(request.path) for _, p, _, _ in ROUTES)
+    return ctx.message(405 if known else 404, "studio.not_found")
+
+
+def _session_cookie(session: sessions.Session) -> str:
+    return cookie(
+        sessions.COOKIE,
+        sessions.cookie_value(session.session_id),
+        int(sessions.SESSION_LIFETIME.total_seconds()),
+    )
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path of this site (never //host or a scheme): no open redirect."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:500]
+    return "/calendar"
+
+
+# -- sign-in -----------------------------------------------------------------------
+
+
+@route("GET", r"/", member=False)
+def home(ctx: Ctx) -> Response:
+    return redirect("/calendar" if ctx.session else "/signin")
+
+
+@route("GET", r"/signin", member=False)
+def signin_form(ctx: Ctx) -> Response:
+    if ctx.session:
+        return redirect(_safe_next(ctx.request.query.get("next")))
+    token = _random.token_urlsafe(24)
+    ctx.cookies.append(cookie(sessions.PRE_COOKIE, token, 3600))
+    return ctx.page("signin.html", pre=token, next=_safe_next(ctx.request.query.get("next")))
+
+
+@route("POST", r"/signin", member=False)
+def signin_request(ctx: Ctx) -> Response:
+    form = ctx.request.form()
+    pre = ctx.request.cookies.get(sessions.PRE_COOKIE, "")
+    if not pre or not links.token_ok({"form_token": pre}, form.get("pre")):
+        return ctx.message(403, "studio.forged")
+    outcome, link_id = sessions.request_link(ctx.config, form.get("email", ""), ctx.request.client)
+    if outcome == "limited":
+        return ctx.message(429, "studio.limited")
+    if link_id:
+        _send_signin(ctx, sessions.normalise_email(form.get("email", "")), link_id, form)
+    return ctx.message(200, "studio.sent")
+
+
+def _send_signin(ctx: Ctx, email: str, link_id: str, form: dict[str, str]) -> None:
+    config = ctx.config
+    member = next(m for m in config.team if m.email.lower() == email)
+    lang = member.language or config.language
+    url = f"{ctx.request.base_url}/signin/{link_id}"
+    nxt = _safe_next(form.get("next"))
+    if nxt != "/calendar":
+        url += "?" + urlencode({"next": nxt})
+    rendered = mail.render(
+        "signin",
+        subject=t(lang, "studio.mail_subject", brand=config.brand.name),
+        lang=lang,
+        brand=config.brand.name,
+        url=url,
+    )
+    msg = mail.build(config.sender, [member.email], rendered, sender_name=config.brand.name)
+    mail.send(msg, sender=config.sender, to=[member.email], kind="signin")
+
+
+@route("GET", r"/signin/(?P<link_id>[^/]+)", member=False)
+def signin_link(ctx: Ctx, link_id: str) -> Response:
+    state, link = sessions.link_state(link_id)
+    if state != "open" or link is None:
+        return ctx.message(410 if state in ("used", "expired") else 404, f"studio.link_{state}")
+    return ctx.page(
+        "signin_confirm.html",
+        email=link["email"],
+        form_token=link["form_token"],
+        next=_safe_next(ctx.request.query.get("next")),
+    )
+
+
+@route("POST", r"/signin/(?P<link_id>[^/]+)", member=False)
+def signin_redeem(ctx: Ctx, link_id: str) -> Response:
+    form = ctx.request.form()
+    outcome, session = sessions.redeem(ctx.config, link_id, form.get("form_token", ""))
+    if session is None:
+        if outcome == "forged":
+            return ctx.message(403, "studio.forged")
+        code = 410 if outcome in ("used", "expired") else 404
+        return ctx.message(code, f"studio.link_{outcome}")
+    return redirect(
+        _safe_next(form.get("next")),
+        [_session_cookie(session), cookie(sessions.PRE_COOKIE, "", 0)],
+    )
+
+
+@route("POST", r"/signout")
+def signout(ctx: Ctx) -> Response:
+    assert ctx.session is not None
+    sessions.end(ctx.session)
+    ctx.session = None
+    ctx.cookies = [cookie(sessions.COOKIE, "", 0)]
+    return ctx.message(200, "studio.signed_out")
+
+
+# -- calendar ------------------------------------------------------------------------
+
+
+@route("GET", r"/calendar")
+def calendar_page(ctx: Ctx) -> Response:
+    from portevoix.web import calendar
+
+    query = ctx.request.query
+    try:
+        anchor = date.fromisoformat(query.get("date", ""))
+    except ValueError:
+        anchor = datetime.now(ctx.config.tz).date()
+    accounts = [a.key for a in ctx.config.accounts]
+    account = query.get("account") if query.get("account") in accounts else None
+    kind = "week" if query.get("view") == "week" else "month"
+    view = calendar.build(ctx.config, kind, anchor, account)
+    return ctx.page(
+        "calendar.html",
+        view=view,
+        account=account or "",
+        accounts=accounts,
+        ics=_ics_url(ctx),
+        format_day=lambda d: format_date(
+            datetime.combine(d, datetime.min.time()), ctx.lang, with_time=False
+        ),
+    )
+
+
+# -- composer ------------------------------------------------------------------------
+
+
+@route("GET", r"/compose")
+def compose_page(ctx: Ctx) -> Response:
+    from portevoix.web import compose
+
+    query = ctx.request.query
+    try:
+        day = date.fromisoformat(query.get("date", "")).isoformat()
+    except ValueError:
+        day = (datetime.now(ctx.config.tz) + timedelta(days=1)).date().isoformat()
+    link = query.get("link", "")
+    prefill = {  # from a digest item's "Write a post": its title and link
+        "title": query.get("title", ""),
+        "day": day,
+        "at": "10:00",
+        "text": query.get("title", ""),
+        "link": link if link.startswith(("https://", "http://")) else "",
+    }
+    for acc in compose.publishable(ctx.config):
+        prefill[f"use_{acc.key}"] = "on"
+    form = compose.Form.parse(prefill, ctx.config)
+    return _composer(ctx, form, {}, [], 200)
+
+
+def _composer(
+    ctx: Ctx, form: Any, verdicts: dict[str, Any], problems: list[str], status: int
+) -> Response:
+    from portevoix.web import compose
+
+    return ctx.page(
+        "compose.html",
+        status,
+        form=form,
+        accounts=compose.publishable(ctx.config),
+        verdicts=verdicts,
+        problems=problems,
+        tz=ctx.config.timezone,
+    )
+
+
+@route("POST", r"/compose")
+def compose_submit(ctx: Ctx) -> Response:
+    from portevoix.web import compose
+
+    form = compose.Form.parse(ctx.request.form(), ctx.config)
+    problems = compose.problems(ctx.config, form, ctx.lang)
+    verdicts = compose.verdicts(ctx.config, form, ctx.lang)
+    if problems or any(v["blocked"] for v in verdicts.values()):
+        return _composer(ctx, form, verdicts, problems, 422)
+    assert ctx.session is not None
+    post = compose.submit(ctx.config, form, ctx.session.email)
+    return redirect(f"/posts/{post['post_id']}")
+
+
+@route("POST", r"/compose/check")
+def compose_check(ctx: Ctx) -> Response:
+    """The live check: the composer's fields as JSON, each variant's count and verdict."""
+    import json
+
+    from portevoix.web import compose
+
+    form = compose.Form.parse(ctx.request.json(), ctx.config)
+    answer = {
+        "variants": compose.verdicts(ctx.config, form, ctx.lang),
+        "problems": compose.problems(ctx.config, form, ctx.lang),
+    }
+    return Response(200, json.dumps(answer), "application/json", cookies=ctx.cookies)
+
+
+# -- post pages ----------------------------------------------------------------------
+
+
+def _post_or_404(ctx: Ctx, post_id: str) -> dict[str, Any] | None:
+    if not re.fullmatch(r"[\w-]{1,64}", post_id):
+        return None
+    return store.get(*store.post_key(post_id))
+
+
+@route("GET", r"/posts/(?P<post_id>[^/]+)")
+def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 200) -> Response:
+    post = _post_or_404(ctx, post_id)
+    if post is None:
+        return ctx.message(404, "studio.not_found")
+    tz = ctx.config.tz
+    when = (parse_iso(post["scheduled_at"]) or datetime.now(UTC)).astimezone(tz)
+    decided = parse_iso(post.get("decided_at"))
+    results = {r["account"]: r for r in post.get("results") or []}
+    ledger = {
+        item["account"]: item
+        for item in store.batch_get([store.publication_key(post_id, a) for a in post["accounts"]])
+    }
+    networks = []
+    for account in post["accounts"]:
+        entry = {**ledger.get(account, {}), **results.get(account, {})}
+        networks.append(
+            {
+                "account": account,
+                "status": entry.get("status") or "pending",
+                "url": entry.get("url"),
+                "error": entry.get("error"),
+                "metrics": entry.get("metrics") or {},
+            }
+        )
+    from portevoix.publishing.posts import FINAL
+
+    return ctx.page(
+        "post.html",
+        status,
+        post=post,
+        when=format_date(when, ctx.lang),
+        local_value=when.strftime("%Y-%m-%dT%H:%M"),
+        decided=format_date(decided.astimezone(tz), ctx.lang) if decided else None,
+        networks=networks,
+        findings=post.get("findings") or [],
+        final=post["status"] in FINAL,
+        notice=notice,
+    )
+
+
+@route("POST", r"/posts/(?P<post_id>[^/]+)/(?P<action>cancel|duplicate|reschedule)")
+def post_action(ctx: Ctx, post_id: str, action: str) -> Response:
+    from portevoix.core.errors import PostError
+    from portevoix.publishing import posts
+
+    post = _post_or_404(ctx, post_id)
+    if post is None:
+        return ctx.message(404, "studio.not_found")
+    if action == "duplicate":  # the composer, filled with this post, for a day ahead
+        from portevoix.web import compose
+
+        variants = post["variants"]
+        common = next(iter(variants.values()))
+        data: dict[str, Any] = {
+            "title": post.get("title") or "",
+            "day": (datetime.now(ctx.config.tz) + timedelta(days=1)).date().isoformat(),
+            "at": (post.get("local_time") or "2000-01-01 10:00")[-5:],
+            "text": common["text"],
+            "link": common.get("link") or "",
+        }
+        for key, spec in variants.items():
+            data[f"use_{key}"] = "on"
+            data[f"text_{key}"] = spec["text"] if spec["text"] != common["text"] else ""
+        return _composer(ctx, compose.Form.parse(data, ctx.config), {}, [], 200)
+    try:
+        if action == "cancel":
+            posts.cancel(post_id)
+            return post_page(ctx, post_id, t(ctx.lang, "studio.cancelled"))
+        try:
+            at = datetime.fromisoformat(ctx.request.form().get("at", ""))
+        except ValueError:
+            return post_page(ctx, post_id, t(ctx.lang, "studio.need_date"), 422)
+        if at.replace(tzinfo=ctx.config.tz) < datetime.now(UTC):
+            return post_page(ctx, post_id, t(ctx.lang, "studio.past_date"), 422)
+        posts.reschedule(ctx.config, post_id, at)
+        return post_page(ctx, post_id, t(ctx.lang, "studio.rescheduled"))
+    except PostError as exc:
+        return post_page(ctx, post_id, str(exc), 409)
+
+
+# -- the calendar as an ICS feed ----------------------------------------------------------
+
+
+def _ics_url(ctx: Ctx) -> str:
+    assert ctx.session is not None
+    profile = store.get(*store.member_key(ctx.session.email)) or {}
+    token = profile.get("ics_token")
+    if not token:
+        token = _renew_ics(ctx.session.email, None)
+    return f"{ctx.request.base_url}/ics/{token}.ics"
+
+
+def _renew_ics(email: str, old: str | None) -> str:
+    token = _random.token_urlsafe(24)
+    store.batch_put(
+        [
+            store.with_key(store.ics_key(token), email=email, created_at=iso(datetime.now(UTC))),
+            store.with_key(store.member_key(email), email=email, ics_token=token),
+        ]
+    )
+    if old:
+        store.delete(*store.ics_key(old))
+    return token
+
+
+@route("POST", r"/ics/renew")
+def ics_renew(ctx: Ctx) -> Response:
+    assert ctx.session is not None
+    profile = store.get(*store.member_key(ctx.session.email)) or {}
+    _renew_ics(ctx.session.email, profile.get("ics_token"))
+    return redirect("/calendar")
+
+
+@route("GET", r"/ics/(?P<token>[\w-]{16,64})\.ics", member=False)
+def ics_feed(ctx: Ctx, token: str) -> Response:
+    from portevoix.web import calendar, ics
+
+    owner = store.get(*store.ics_key(token))
+    if owner is None or not sessions.is_member(ctx.config, owner.get("email", "")):
+        return Response(404, "not found", "text/plain; charset=utf-8")
+    now = datetime.now(UTC)
+    found = calendar.posts_between(now - timedelta(days=31), now + timedelta(days=92))
+    body = ics.feed(ctx.config, found, ctx.request.base_url)
+    return Response(200, body, "text/calendar; charset=utf-8")
+
+
+# -- approval and action links (no session) ------------------------------------------------
+
+
+@route("GET", r"/(?P<kind>a|m)/(?P<link_id>[^/]+)", member=False)
+def link_page(ctx: Ctx, kind: str, link_id: str) -> Response:
+    return _link(ctx, kind, link_id, "GET", {})
+
+
+@route("POST", r"/(?P<kind>a|m)/(?P<link_id>[^/]+)", member=False)
+def link_post(ctx: Ctx, kind: str, link_id: str) -> Response:
+    return _link(ctx, kind, link_id, "POST", ctx.request.form())
+
+
+LINK_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+def _link(ctx: Ctx, kind: str, link_id: str, method: str, form: dict[str, str]) -> Response:
+    from portevoix.inbox import actions
+    from portevoix.publishing import approval
+
+    expected = ("approval",) if kind == "a" else ("mention", "freeze")
+    link = links.get(link_id)
+    if link is None or link.get("kind", "approval") not in expected:
+        status, html = approval.page(ctx.config, "-", "GET", {}, ctx.lang)  # the invalid page
+        return Response(404, html, headers={"Content-Security-Policy": LINK_CSP})
+    render = approval.page if kind == "a" else actions.page
+    status, html = render(ctx.config, link_id, method, form, ctx.lang)
+    return Response(status, html, headers={"Content-Security-Policy": LINK_CSP})
+
+
+# -- static files ---------------------------------------------------------------------------
+
+
+_STATIC: dict[str, bytes] = {}
+
+
+@route("GET", r"/static/(?P<name>studio\.(?:css|js))", member=False)
+def static(ctx: Ctx, name: str) -> Response:
+    if name not in _STATIC:
+        _STATIC[name] = resources.files("portevoix.web").joinpath("static", name).read_bytes()
+    ctype = "text/css; charset=utf-8" if name.endswith(".css") else "text/javascript; charset=utf-8"
+    return Response(
+        200,
+        _STATIC[name].decode(),
+        ctype,
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
