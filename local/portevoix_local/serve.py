@@ -138,6 +138,8 @@ class LocalServer:
         self.moto.start()
         self.endpoint = f"http://127.0.0.1:{moto_port}"
         os.environ.pop("PORTEVOIX_AWS_ENDPOINT", None)
+        # Browsers upload the studio's images to the bucket here (the same moto backends).
+        os.environ["PORTEVOIX_MEDIA_ENDPOINT"] = self.endpoint
         os.environ.update(
             AWS_ACCESS_KEY_ID="local",
             AWS_SECRET_ACCESS_KEY="local",

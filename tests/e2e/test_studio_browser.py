@@ -25,6 +25,7 @@ from tests.e2e.test_local_serve import (  # noqa: F401 - the stack fixture
     wait_status,
 )
 from tests.helpers import ROOT
+from tests.integration.test_mastodon import alice_statuses, png
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AXE = ROOT / "tests" / "e2e" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -125,25 +126,46 @@ def test_a_community_manager_plans_a_post_from_the_studio(stack: dict[str, Any])
         shot(page, "compose-blocked")
         x_box.get_by_label("Texte adapté pour x").fill("Précommandes Urban 3 : lundi 9 h. #cyclia")
         expect(x_box.locator("li.ok")).to_be_visible()
+        # An image: one that lies about its type is refused by its bytes, a true one is kept
+        # and asks for its alt text; each network's preview shows it in its own crop.
+        files = page.locator("#files")
+        files.set_input_files(files=[{"name": "v.jpg", "mimeType": "image/jpeg", "buffer": png()}])
+        expect(page.locator("#media-error")).to_contain_text("its bytes are image/png")
+        files.set_input_files(
+            files=[{"name": "urban3.png", "mimeType": "image/png", "buffer": png()}]
+        )
+        thumb = page.locator("#thumbs li")
+        expect(thumb).to_have_count(1)
+        thumb.get_by_label("Texte alternatif").fill("Le vélo Urban 3, vert, de profil")
+        expect(masto_box.locator("[data-crop] img")).to_be_visible()
+        expect(x_box.locator(".crop-x")).to_be_visible()
+        shot(page, "compose-image")
+        page.get_by_label("Publier dès la validation").check()
         page.get_by_role("button", name="Envoyer en validation").click()
         expect(page).to_have_url(re.compile(r"/posts/[\w-]+$"))
         post_id = page.url.rsplit("/", 1)[1]
         accessible(page, "post")
 
-        # Approve from the approver's email; the post goes out at its time (now + minutes
-        # is in the future: reschedule to now is not possible, so it waits as approved).
+        # Approve from the approver's email: it goes out at once, to both networks.
         approval = outbox_link(home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/a/[\w-]+")
         page.goto(approval)
         page.get_by_role("button", name="Valider").click()
         page.wait_for_selector("#message")
-        state = wait_status(stack, post_id, "approved")
-        assert state["networks"]["x"]["status"] == "pending"
+        state = wait_status(stack, post_id, "published")
+        tweet = state["networks"]["x"]["url"]
+        assert tweet.startswith("https://x.com/") and len(stack["x"].tweets) == 1
+        assert len(stack["x"].media_ids) == 1  # the image went to X too
+        (toot,) = alice_statuses(stack["api"])
+        (attached,) = toot["media_attachments"]
+        assert attached["description"] == "Le vélo Urban 3, vert, de profil"
 
-        # The calendar shows it on its day, approved, and the week's target counts it.
+        # The calendar shows it on its day, published with its link; the target counts it.
         page.goto(base + "/calendar?view=week&date=" + state["local_time"][:10])
         card = page.locator(f"[data-post='{post_id}']")
-        expect(card).to_have_attribute("data-status", "approved")
+        expect(card).to_have_attribute("data-status", "published")
         expect(card).to_contain_text("Précommandes Urban 3")
+        expect(card.get_by_role("link", name="x ↗")).to_have_attribute("href", tweet)
+        expect(page.locator(".target[data-account=x]")).to_have_attribute("data-planned", "1")
         accessible(page, "calendar-week")
         shot(page, "calendar-week-laptop")
         page.goto(base + "/calendar")

@@ -312,3 +312,90 @@ def test_write_a_post_from_the_digest_survives_signing_in(studio: dict[str, Any]
     composer = str(browser.go("GET", wanted).body)
     assert 'value="https://news.example/pv"' in composer
     assert ">Porte-voix lève des fonds</textarea>" in composer
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+@pytest.fixture
+def bucket(studio: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    aws.client("s3").create_bucket(
+        Bucket="pv-media-test", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+    )
+    monkeypatch.setenv("DATA_BUCKET", "pv-media-test")
+    return aws.client("s3")
+
+
+def upload(browser: Browser, s3: Any, csrf: str, mime: str, data: bytes) -> Response:
+    """What the composer's script does: presign, post the bytes, ask for the check."""
+    signed = browser.go(
+        "POST",
+        "/media/presign",
+        body={"type": mime, "size": len(data)},
+        headers={"x-csrf-token": csrf},
+    )
+    assert signed.status == 200, signed.body
+    key = json.loads(signed.body)["key"]
+    s3.put_object(Bucket="pv-media-test", Key=key, Body=data, ContentType=mime)
+    return browser.go("POST", "/media/check", body={"key": key}, headers={"x-csrf-token": csrf})
+
+
+def test_images_are_judged_by_their_bytes(studio: dict[str, Any], bucket: Any) -> None:
+    browser = sign_in(studio["config"], studio["outbox"])
+    page = browser.go("GET", "/compose")
+    csrf = browser.field(page, "csrf")
+    assert "img-src 'self' https://" in page.headers["Content-Security-Policy"]
+    # Refused before any upload: a type that is no image, a size over the limit.
+    for body in ({"type": "text/html", "size": 10}, {"type": "image/png", "size": 9 * 2**20}):
+        refused = browser.go("POST", "/media/presign", body=body, headers={"x-csrf-token": csrf})
+        assert refused.status == 400 and json.loads(refused.body)["error"]
+    # A PNG that says it is a JPEG: refused by its bytes, and gone from the bucket.
+    liar = upload(browser, bucket, csrf, "image/jpeg", PNG)
+    assert liar.status == 400 and "its bytes are image/png" in json.loads(liar.body)["error"]
+    assert bucket.list_objects_v2(Bucket="pv-media-test").get("KeyCount") == 0
+    # An HTML page sent as an image: not an image, whatever its name.
+    html = upload(browser, bucket, csrf, "image/png", b"<html><script>x</script></html>")
+    assert html.status == 400 and "not an image" in json.loads(html.body)["error"]
+    # Without the CSRF header, no presigned URL.
+    assert browser.go("POST", "/media/presign", body={"type": "image/png", "size": 9}).status == 403
+    good = upload(browser, bucket, csrf, "image/jpeg", JPEG)
+    assert good.status == 200
+    key = json.loads(good.body)["key"]
+    day = (datetime.now(studio["config"].tz) + timedelta(days=2)).date().isoformat()
+    media = json.dumps([{"key": key, "mime": "image/jpeg", "alt": "Le vélo \u202erouge"}])
+    sent = browser.go(
+        "POST",
+        "/compose",
+        {
+            "csrf": csrf,
+            "day": day,
+            "at": "10:00",
+            "text": "Nouveau",
+            "use_masto": "on",
+            "media": media,
+        },
+    )
+    assert sent.status == 303
+    post = store.get(*store.post_key(sent.headers["Location"].rsplit("/", 1)[1]))
+    (image,) = post["variants"]["masto"]["media"]
+    assert image == {
+        "url": f"s3://pv-media-test/{key}",
+        "mime": "image/jpeg",
+        "alt": "Le vélo rouge",
+    }
+    # A key that is not an upload of ours is dropped; one deleted meanwhile is a clear error.
+    bucket.delete_object(Bucket="pv-media-test", Key=key)
+    gone = browser.go(
+        "POST",
+        "/compose",
+        {
+            "csrf": csrf,
+            "day": day,
+            "at": "10:00",
+            "text": "Encore",
+            "use_masto": "on",
+            "media": media,
+        },
+    )
+    assert gone.status == 422 and "add it again" in str(gone.body)

@@ -129,6 +129,10 @@ class PostError(PortevoixError):
     """A post cannot be created or changed as asked."""
 
 
+class MediaError(PostError):
+    """An image refused: wrong type, too big, or not what it claims to be."""
+
+
 class InProgress(PortevoixError):
     """Another attempt is publishing this (post, account) right now: retry later."""
 

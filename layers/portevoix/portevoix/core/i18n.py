@@ -477,6 +477,20 @@ MESSAGES.update(
         "studio.compose": {"fr": "Nouvelle publication", "en": "New post"},
         "studio.week": {"fr": "Semaine", "en": "Week"},
         "studio.week_of": {"fr": "semaine du {day}", "en": "week of {day}"},
+        "studio.asap": {
+            "fr": "Publier dès la validation (sans attendre ce jour et cette heure)",
+            "en": "Publish as soon as approved (not waiting for this day and time)",
+        },
+        "studio.images": {"fr": "Images", "en": "Images"},
+        "studio.images_hint": {
+            "fr": "JPEG, PNG, WebP ou GIF, 8 Mo au plus chacune ; la même pour chaque compte.",
+            "en": "JPEG, PNG, WebP or GIF, 8 MB at most each; the same for every account.",
+        },
+        "studio.alt": {
+            "fr": "Texte alternatif (ce que l'image montre, pour qui ne la voit pas)",
+            "en": "Alt text (what the image shows, for people who cannot see it)",
+        },
+        "studio.remove": {"fr": "Retirer", "en": "Remove"},
         "digest.write_post": {"fr": "Écrire une publication", "en": "Write a post"},
         "studio.month": {"fr": "Mois", "en": "Month"},
         "studio.previous": {"fr": "Précédent", "en": "Previous"},

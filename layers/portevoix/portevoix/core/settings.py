@@ -38,3 +38,8 @@ def outbox() -> str | None:
 def session_key_parameter() -> str:
     """The SSM SecureString holding the studio's cookie-signing key (made on first use)."""
     return os.environ.get("SESSION_KEY_PARAMETER") or "/portevoix/studio/session-key"
+
+
+def media_endpoint() -> str | None:
+    """Where browsers reach the bucket when it is not AWS's own address (the local mode)."""
+    return os.environ.get("PORTEVOIX_MEDIA_ENDPOINT") or None

@@ -28,7 +28,7 @@ CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
 
 class MediaSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(pattern=r"^https?://")
+    url: str = Field(pattern=r"^(https?|s3)://", description="A public URL, or s3:// (uploaded).")
     alt: str = ""
     mime: str = "image/jpeg"
 
@@ -94,7 +94,13 @@ def variant_of(post: dict[str, Any], account: str, *, fetch_media: Any = None) -
     media = []
     for m in spec.get("media", []):
         item = Media(url=m["url"], alt=m.get("alt", ""), mime=m.get("mime", "image/jpeg"))
-        if fetch_media is not None:
+        if m["url"].startswith("s3://"):  # uploaded from the studio: read from the bucket
+            from portevoix.publishing import media as uploads
+
+            item.url = uploads.view_url(uploads.key_of(m["url"]) or "", seconds=3600)
+            if fetch_media is not None:
+                item.data, item.mime = uploads.read(m["url"])
+        elif fetch_media is not None:
             item.data, item.mime = fetch_media(m["url"])
         media.append(item)
     return Variant(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -23,6 +23,8 @@ class Form:
     text: str  # the common text
     link: str
     accounts: dict[str, str]  # account -> its own text ("" means the common text)
+    asap: bool = False  # published as soon as approved, whatever the day and time say
+    media: list[dict[str, str]] = field(default_factory=list)  # uploaded: key, mime, alt
 
     @classmethod
     def parse(cls, data: dict[str, Any], config: Any) -> Form:
@@ -37,6 +39,8 @@ class Form:
             text=_field(data.get("text")),
             link=_field(data.get("link"))[:2000],
             accounts=picked,
+            asap=data.get("asap") in ("on", "1", True, "true"),
+            media=_media(data.get("media")),
         )
 
     def text_for(self, account: str) -> str:
@@ -44,12 +48,38 @@ class Form:
 
     def when(self, config: Any) -> datetime | None:
         """The local date and time as an aware instant; None when absent or malformed."""
+        if self.asap:
+            return datetime.now(config.tz).replace(second=0, microsecond=0)
         try:
             day = date.fromisoformat(self.day)
             hour = time.fromisoformat(self.at) if self.at else time(9, 0)
         except ValueError:
             return None
         return datetime.combine(day, hour, config.tz)
+
+
+MAX_MEDIA = 10
+
+
+def _media(value: Any) -> list[dict[str, str]]:
+    """The uploaded images the form names (JSON: key, mime, alt); anything else is dropped."""
+    import json
+
+    from portevoix.publishing import media
+
+    try:
+        items = json.loads(value) if isinstance(value, str) and value else value or []
+    except ValueError:
+        return []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or "")
+        mime = str(item.get("mime") or "")
+        if media.valid_key(key) and mime in media.TYPES:
+            out.append({"key": key, "mime": mime, "alt": _field(item.get("alt"))[:1000]})
+    return out[:MAX_MEDIA]
 
 
 def _field(value: Any) -> str:
@@ -68,7 +98,14 @@ def verdicts(config: Any, form: Form, lang: str) -> dict[str, dict[str, Any]]:
     by_key = {a.key: a for a in config.accounts}
     for key in form.accounts:
         acc = by_key[key]
-        variant = posts.Variant(text=form.text_for(key), link=form.link or None)
+        variant = posts.Variant(
+            text=form.text_for(key),
+            link=form.link or None,
+            media=[
+                posts.Media(url=f"s3://bucket/{m['key']}", mime=m["mime"], alt=m["alt"])
+                for m in form.media
+            ],
+        )
         limits = charter.limits_for(acc.network, config)
         shown = (
             variant.text
@@ -97,7 +134,7 @@ def problems(config: Any, form: Form, lang: str) -> list[str]:
         out.append(t(lang, "studio.need_account"))
     if form.when(config) is None:
         out.append(t(lang, "studio.need_date"))
-    elif form.when(config) < datetime.now(UTC):
+    elif not form.asap and form.when(config) < datetime.now(UTC):
         out.append(t(lang, "studio.past_date"))
     if form.link and not form.link.startswith(("https://", "http://")):
         out.append(t(lang, "studio.bad_link"))
@@ -107,15 +144,37 @@ def problems(config: Any, form: Form, lang: str) -> list[str]:
     return out
 
 
-def submit(config: Any, form: Form, author: str) -> dict[str, Any]:
+def checked_media(form: Form, lang: str) -> tuple[list[dict[str, str]], list[str]]:
+    """Each image checked again in the bucket (by its bytes): the post's media, problems."""
+    from portevoix.core.errors import MediaError
+    from portevoix.publishing import media
+
+    out, problems = [], []
+    for m in form.media:
+        try:
+            found = media.verify(m["key"])
+        except MediaError as exc:
+            problems.append(str(exc))
+            continue
+        out.append({"url": found["url"], "mime": found["mime"], "alt": m["alt"]})
+    return out, problems
+
+
+def submit(
+    config: Any, form: Form, author: str, images: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     """Create the post and start the same workflow as ``portevoix post create``."""
     when = form.when(config)
     data = {
         "author": author,
         "title": form.title,
-        "at": when.replace(tzinfo=None).isoformat() if when else None,
+        "at": when.replace(tzinfo=None).isoformat() if when and not form.asap else None,
         "variants": {
-            key: {"text": form.text_for(key), **({"link": form.link} if form.link else {})}
+            key: {
+                "text": form.text_for(key),
+                **({"link": form.link} if form.link else {}),
+                **({"media": images} if images else {}),
+            }
             for key in form.accounts
         },
     }

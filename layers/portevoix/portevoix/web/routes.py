@@ -7,6 +7,7 @@ token. Approval and action links (``/a/``, ``/m/``) work without signing in.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets as _random
 from collections.abc import Callable
@@ -51,7 +52,20 @@ class Ctx:
 
             self.lang = pick_language(request.headers.get("accept-language"), config.language)
 
-    def page(self, template: str, status: int = 200, **values: Any) -> Response:
+    def page(
+        self, template: str, status: int = 200, *, media: bool = False, **values: Any
+    ) -> Response:
+        """A studio page; ``media``: it shows or uploads images from the bucket."""
+        csp = CSP
+        bucket = ""
+        if media:
+            from portevoix.publishing import media as uploads
+
+            bucket = uploads.origin()
+        if bucket:
+            csp = CSP.replace("img-src 'self'", f"img-src 'self' {bucket}").replace(
+                "connect-src 'self'", f"connect-src 'self' {bucket}"
+            )
         html = mail.page(
             f"studio/{template}",
             lang=self.lang,
@@ -62,7 +76,7 @@ class Ctx:
             **values,
         )
         return Response(
-            status, html, headers={"Content-Security-Policy": CSP}, cookies=self.cookies
+            status, html, headers={"Content-Security-Policy": csp}, cookies=self.cookies
         )
 
     def message(self, status: int, key: str, **values: Any) -> Response:
@@ -272,6 +286,8 @@ def _composer(
     return ctx.page(
         "compose.html",
         status,
+        media=True,
+        media_json=json.dumps(form.media),
         form=form,
         accounts=compose.publishable(ctx.config),
         verdicts=verdicts,
@@ -287,10 +303,12 @@ def compose_submit(ctx: Ctx) -> Response:
     form = compose.Form.parse(ctx.request.form(), ctx.config)
     problems = compose.problems(ctx.config, form, ctx.lang)
     verdicts = compose.verdicts(ctx.config, form, ctx.lang)
+    images, refused = compose.checked_media(form, ctx.lang)
+    problems += refused
     if problems or any(v["blocked"] for v in verdicts.values()):
         return _composer(ctx, form, verdicts, problems, 422)
     assert ctx.session is not None
-    post = compose.submit(ctx.config, form, ctx.session.email)
+    post = compose.submit(ctx.config, form, ctx.session.email, images)
     return redirect(f"/posts/{post['post_id']}")
 
 
@@ -307,6 +325,53 @@ def compose_check(ctx: Ctx) -> Response:
         "problems": compose.problems(ctx.config, form, ctx.lang),
     }
     return Response(200, json.dumps(answer), "application/json", cookies=ctx.cookies)
+
+
+# -- images -----------------------------------------------------------------------------
+
+
+def _json(status: int, data: dict[str, Any], ctx: Ctx) -> Response:
+    import json
+
+    return Response(status, json.dumps(data), "application/json", cookies=ctx.cookies)
+
+
+@route("POST", r"/media/presign")
+def media_presign(ctx: Ctx) -> Response:
+    """A presigned POST for one image: the bucket's policy holds its type and size."""
+    from portevoix.core.errors import MediaError
+    from portevoix.publishing import media
+
+    data = ctx.request.json()
+    try:
+        size = int(data.get("size") or 0)
+        return _json(200, media.presign(str(data.get("type") or ""), size), ctx)
+    except (MediaError, ValueError) as exc:
+        return _json(400, {"error": str(exc)}, ctx)
+
+
+@route("POST", r"/media/check")
+def media_check(ctx: Ctx) -> Response:
+    """After the upload: the image judged by its bytes (a liar is deleted)."""
+    from portevoix.core.errors import MediaError
+    from portevoix.publishing import media
+
+    try:
+        found = media.verify(str(ctx.request.json().get("key") or ""))
+    except MediaError as exc:
+        return _json(400, {"error": str(exc)}, ctx)
+    return _json(200, {"key": found["key"], "mime": found["mime"], "size": found["size"]}, ctx)
+
+
+@route("GET", r"/media/view")
+def media_view(ctx: Ctx) -> Response:
+    from portevoix.core.errors import MediaError
+    from portevoix.publishing import media
+
+    try:
+        return redirect(media.view_url(ctx.request.query.get("key", "")))
+    except MediaError:
+        return ctx.message(404, "studio.not_found")
 
 
 # -- post pages ----------------------------------------------------------------------
@@ -345,9 +410,16 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         )
     from portevoix.publishing.posts import FINAL
 
+    images = [
+        {"key": key, "alt": m.get("alt", "")}
+        for m in next(iter(post["variants"].values())).get("media", [])
+        if (key := _media_key(m.get("url", "")))
+    ]
     return ctx.page(
         "post.html",
         status,
+        media=bool(images),
+        images=images,
         post=post,
         when=format_date(when, ctx.lang),
         local_value=when.strftime("%Y-%m-%dT%H:%M"),
@@ -357,6 +429,12 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         final=post["status"] in FINAL,
         notice=notice,
     )
+
+
+def _media_key(url: str) -> str | None:
+    from portevoix.publishing import media
+
+    return media.key_of(url)
 
 
 @route("POST", r"/posts/(?P<post_id>[^/]+)/(?P<action>cancel|duplicate|reschedule)")
