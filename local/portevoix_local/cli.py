@@ -464,6 +464,41 @@ class ConfigErrorForCli(Exception):
     """A usage problem found before anything ran (exit 2)."""
 
 
+def _post_import(args: argparse.Namespace, config: Any) -> int:
+    """``post import FILE.csv``: every row checked first; nothing created if one is wrong."""
+    from portevoix.publishing import importer
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigErrorForCli(f"cannot read {args.file}: {exc}") from None
+    if not any(m.email.lower() == args.author.lower() for m in config.team):
+        raise ConfigErrorForCli(f"--author {args.author}: not a member of the team")
+    drafts, problems = importer.check(config, importer.read(text), args.author)
+    if problems:
+        print(f"{args.file}: nothing imported, {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    created = []
+    if not args.dry_run:
+        for draft in drafts:
+            post = posts.create(config, draft)
+            posts.start(post)
+            created.append(post)
+    if args.json:
+        print(
+            json.dumps([{"post_id": p["post_id"], "local_time": p["local_time"]} for p in created])
+        )
+    elif args.dry_run:
+        print(f"{args.file}: {len(drafts)} post(s) checked, all good (nothing created: --dry-run).")
+    else:
+        print(f"{args.file}: {len(created)} post(s) created, each sent for approval:")
+        for post in created:
+            print(f"  {post['post_id']}  {post['local_time']}  {', '.join(post['accounts'])}")
+    return EXIT_OK
+
+
 def cmd_post(args: argparse.Namespace) -> int:
     import time
 
@@ -500,6 +535,8 @@ def cmd_post(args: argparse.Namespace) -> int:
             for email, url in result["approval_links"].items():
                 print(f"  approval for {email}: {url}")
         return EXIT_OK
+    if args.action == "import":
+        return _post_import(args, config)
     if args.action in ("approve", "reject"):
         if args.action == "reject" and not (args.comment or "").strip():
             raise ConfigErrorForCli("a rejection needs --comment for the author")
@@ -859,6 +896,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("id")
         p.add_argument("--as", dest="as_email", help="the approver (default: the first one)")
         p.add_argument("--comment", default="", help="for the author (required to reject)")
+    p = post_actions.add_parser(
+        "import", help="a CSV of posts, one a row: all checked, none created if one is wrong"
+    )
+    p.add_argument("file", help="date,time,accounts,text[,title,link,image_url,alt,text_<account>]")
+    p.add_argument("--author", required=True, help="the team member the posts are from")
+    p.add_argument("--dry-run", action="store_true", help="check only, create nothing")
+    p.add_argument("--json", action="store_true")
     p = post_actions.add_parser("status", help="status per network, with the published URLs")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
@@ -867,7 +911,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = post_actions.add_parser("reschedule", help="a new time: checked and approved again")
     p.add_argument("id")
     p.add_argument("--at", required=True, help="local time, YYYY-MM-DDTHH:MM")
-    for action in ("create", "approve", "reject", "status", "cancel", "reschedule"):
+    for action in ("create", "import", "approve", "reject", "status", "cancel", "reschedule"):
         post_actions.choices[action].set_defaults(func=cmd_post)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")

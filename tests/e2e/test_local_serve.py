@@ -189,6 +189,35 @@ def test_post_commands_against_the_running_stack(stack: dict[str, Any]) -> None:
     assert len(alice_statuses(stack["api"])) == 1
 
 
+def test_a_spreadsheet_of_posts_all_or_nothing(stack: dict[str, Any]) -> None:
+    home, tmp = stack["home"], stack["tmp"]
+    bad = tmp / "bad.csv"
+    bad.write_text(
+        "date;time;accounts;text\n"
+        "2031-01-06;10:00;masto;Bonne ligne\n"
+        "2031-01-07;10:00;tiktok;Compte inconnu\n",
+        encoding="utf-8",
+    )
+    refused = cli(home, "post", "import", str(bad), "--author", "camille@cyclia.example")
+    assert refused.returncode == 2
+    assert "nothing imported, 1 problem(s)" in refused.stderr
+    assert "row 3, column accounts: no account 'tiktok'" in refused.stderr
+    assert not list((home / "outbox").glob("*.eml"))  # no approval asked: nothing created
+    good = tmp / "good.csv"
+    good.write_text(
+        "date,time,accounts,text,text_x\n"
+        "2031-01-06,10:00,masto x,Les précommandes ouvrent lundi,Lundi !\n"
+        "2031-01-08,11:15,masto,Et mercredi les essais\n",
+        encoding="utf-8",
+    )
+    made = cli(home, "post", "import", str(good), "--author", "camille@cyclia.example", "--json")
+    assert made.returncode == 0, made.stderr
+    created = json.loads(made.stdout)
+    assert [p["local_time"] for p in created] == ["2031-01-06 10:00", "2031-01-08 11:15"]
+    for post in created:
+        assert wait_status(stack, post["post_id"], "awaiting_approval")
+
+
 def test_no_running_stack_is_a_clear_error(tmp_path: Path) -> None:
     result = cli(tmp_path / "nowhere", "post", "status", "x")
     assert result.returncode == 2 and "portevoix local serve" in result.stderr

@@ -136,6 +136,8 @@ def test_a_community_manager_plans_a_post_from_the_studio(stack: dict[str, Any])
         )
         thumb = page.locator("#thumbs li")
         expect(thumb).to_have_count(1)
+        # The preview shows a small copy the browser drew and uploaded, not the original.
+        expect(thumb).to_have_attribute("data-thumb", re.compile(r"-t\.jpg$"))
         thumb.get_by_label("Texte alternatif").fill("Le vélo Urban 3, vert, de profil")
         expect(masto_box.locator("[data-crop] img")).to_be_visible()
         expect(x_box.locator(".crop-x")).to_be_visible()

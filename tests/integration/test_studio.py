@@ -327,12 +327,14 @@ def bucket(studio: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch) ->
     return aws.client("s3")
 
 
-def upload(browser: Browser, s3: Any, csrf: str, mime: str, data: bytes) -> Response:
+def upload(
+    browser: Browser, s3: Any, csrf: str, mime: str, data: bytes, said: int | None = None
+) -> Response:
     """What the composer's script does: presign, post the bytes, ask for the check."""
     signed = browser.go(
         "POST",
         "/media/presign",
-        body={"type": mime, "size": len(data)},
+        body={"type": mime, "size": said or len(data)},
         headers={"x-csrf-token": csrf},
     )
     assert signed.status == 200, signed.body
@@ -399,3 +401,14 @@ def test_images_are_judged_by_their_bytes(studio: dict[str, Any], bucket: Any) -
         },
     )
     assert gone.status == 422 and "add it again" in str(gone.body)
+
+
+def test_an_upload_bigger_than_it_said_is_refused(studio: dict[str, Any], bucket: Any) -> None:
+    """S3 enforces the presigned policy; should a file still land too big, the check refuses it."""
+    from portevoix.publishing import media
+
+    browser = sign_in(studio["config"], studio["outbox"])
+    csrf = browser.field(browser.go("GET", "/compose"), "csrf")
+    big = upload(browser, bucket, csrf, "image/jpeg", JPEG + b"\x00" * media.MAX_BYTES, said=68)
+    assert big.status == 400 and "the limit is 8 MB" in json.loads(big.body)["error"]
+    assert bucket.list_objects_v2(Bucket="pv-media-test").get("KeyCount") == 0

@@ -69,21 +69,39 @@ def origin() -> str:
     return match.group(1) if match else ""
 
 
-def presign(mime: str, size: int, now: datetime | None = None) -> dict[str, Any]:
-    """A presigned POST for one image of ``mime`` and ``size`` bytes."""
-    if mime not in TYPES:
-        raise MediaError(
-            f"{mime or 'this file'} is not an accepted image type (JPEG, PNG, WebP, GIF)"
-        )
-    if not 0 < size <= MAX_BYTES:
-        raise MediaError(f"the image is {size} bytes; the limit is {MAX_BYTES // (1024 * 1024)} MB")
-    now = now or datetime.now(UTC)
-    key = f"media/{now:%Y-%m-%d}/{_random.token_urlsafe(18)}.{TYPES[mime]}"
+THUMB_BYTES = 512 * 1024
+
+
+def thumb_key(key: str) -> str:
+    """Where the preview-sized copy of an image goes (the browser makes it: a canvas JPEG)."""
+    return key.rsplit(".", 1)[0] + "-t.jpg"
+
+
+def presign(
+    mime: str, size: int, now: datetime | None = None, *, thumb_of: str | None = None
+) -> dict[str, Any]:
+    """A presigned POST for one image of ``mime`` and ``size`` bytes (or its thumbnail)."""
+    if thumb_of is not None:
+        if not valid_key(thumb_of) or mime != "image/jpeg" or not 0 < size <= THUMB_BYTES:
+            raise MediaError("a thumbnail is a JPEG of at most 512 KB for an uploaded image")
+        key, limit = thumb_key(thumb_of), THUMB_BYTES
+    else:
+        if mime not in TYPES:
+            raise MediaError(
+                f"{mime or 'this file'} is not an accepted image type (JPEG, PNG, WebP, GIF)"
+            )
+        if not 0 < size <= MAX_BYTES:
+            raise MediaError(
+                f"the image is {size} bytes; the limit is {MAX_BYTES // (1024 * 1024)} MB"
+            )
+        now = now or datetime.now(UTC)
+        key = f"media/{now:%Y-%m-%d}/{_random.token_urlsafe(18)}.{TYPES[mime]}"
+        limit = MAX_BYTES
     form = _presigner().generate_presigned_post(
         Bucket=_bucket(),
         Key=key,
         Fields={"Content-Type": mime},
-        Conditions=[{"Content-Type": mime}, ["content-length-range", 1, MAX_BYTES]],
+        Conditions=[{"Content-Type": mime}, ["content-length-range", 1, limit]],
         ExpiresIn=UPLOAD_SECONDS,
     )
     return {"url": form["url"], "fields": form["fields"], "key": key}

@@ -78,7 +78,15 @@ def _media(value: Any) -> list[dict[str, str]]:
         key = str(item.get("key") or "")
         mime = str(item.get("mime") or "")
         if media.valid_key(key) and mime in media.TYPES:
-            out.append({"key": key, "mime": mime, "alt": _field(item.get("alt"))[:1000]})
+            thumb = str(item.get("thumb") or "")
+            out.append(
+                {
+                    "key": key,
+                    "mime": mime,
+                    "alt": _field(item.get("alt"))[:1000],
+                    "thumb": thumb if thumb == media.thumb_key(key) else key,
+                }
+            )
     return out[:MAX_MEDIA]
 
 

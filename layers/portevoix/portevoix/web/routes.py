@@ -345,7 +345,8 @@ def media_presign(ctx: Ctx) -> Response:
     data = ctx.request.json()
     try:
         size = int(data.get("size") or 0)
-        return _json(200, media.presign(str(data.get("type") or ""), size), ctx)
+        thumb_of = str(data["thumb_of"]) if data.get("thumb_of") else None
+        return _json(200, media.presign(str(data.get("type") or ""), size, thumb_of=thumb_of), ctx)
     except (MediaError, ValueError) as exc:
         return _json(400, {"error": str(exc)}, ctx)
 

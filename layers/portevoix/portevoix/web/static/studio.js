@@ -89,7 +89,7 @@
     var items = [];
     thumbs.querySelectorAll("li").forEach(function (li) {
       items.push({ key: li.getAttribute("data-key"), mime: li.getAttribute("data-mime"),
-                   alt: li.querySelector("[data-alt]").value });
+                   thumb: li.getAttribute("data-thumb"), alt: li.querySelector("[data-alt]").value });
     });
     mediaField.value = JSON.stringify(items);
     form.querySelectorAll("[data-crop]").forEach(function (box) {
@@ -97,20 +97,21 @@
       box.hidden = !items.length;
       if (items.length) {
         var img = document.createElement("img");
-        img.src = "/media/view?key=" + encodeURIComponent(items[0].key);
+        img.src = "/media/view?key=" + encodeURIComponent(items[0].thumb || items[0].key);
         img.alt = items[0].alt;
         box.appendChild(img);
       }
     });
   }
 
-  function addThumb(key, mime) {
+  function addThumb(key, mime, thumb) {
     var n = thumbs.querySelectorAll("li").length + 1;
     var li = document.createElement("li");
     li.setAttribute("data-key", key);
     li.setAttribute("data-mime", mime);
+    li.setAttribute("data-thumb", thumb || key);
     var img = document.createElement("img");
-    img.src = "/media/view?key=" + encodeURIComponent(key);
+    img.src = "/media/view?key=" + encodeURIComponent(thumb || key);
     img.alt = "";
     var label = document.createElement("label");
     label.htmlFor = "alt-new-" + n + "-" + Date.now();
@@ -136,18 +137,43 @@
     }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, body: j }; }); });
   }
 
-  function upload(file) {
-    return post("/media/presign", { type: file.type, size: file.size }).then(function (signed) {
+  function send(blob, ask) {
+    return post("/media/presign", ask).then(function (signed) {
       if (!signed.ok) throw new Error(signed.body.error);
       var data = new FormData();
       Object.keys(signed.body.fields).forEach(function (k) { data.append(k, signed.body.fields[k]); });
-      data.append("file", file);
+      data.append("file", blob);
       return fetch(signed.body.url, { method: "POST", body: data, mode: "no-cors" })
         .then(function () { return post("/media/check", { key: signed.body.key }); })
         .then(function (checked) {
           if (!checked.ok) throw new Error(checked.body.error);
-          addThumb(checked.body.key, checked.body.mime);
+          return checked.body;
         });
+    });
+  }
+
+  // A preview-sized JPEG drawn here (the server keeps no image library); null if it fails.
+  function thumbnail(file) {
+    if (!window.createImageBitmap) return Promise.resolve(null);
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 480 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (done) { canvas.toBlob(done, "image/jpeg", 0.8); });
+    }).catch(function () { return null; });
+  }
+
+  function upload(file) {
+    return send(file, { type: file.type, size: file.size }).then(function (original) {
+      return thumbnail(file).then(function (small) {
+        if (!small) return null;
+        return send(small, { type: "image/jpeg", size: small.size, thumb_of: original.key })
+          .catch(function () { return null; });
+      }).then(function (thumb) {
+        addThumb(original.key, original.mime, thumb && thumb.key);
+      });
     });
   }
 
