@@ -412,3 +412,17 @@ def test_an_upload_bigger_than_it_said_is_refused(studio: dict[str, Any], bucket
     big = upload(browser, bucket, csrf, "image/jpeg", JPEG + b"\x00" * media.MAX_BYTES, said=68)
     assert big.status == 400 and "the limit is 8 MB" in json.loads(big.body)["error"]
     assert bucket.list_objects_v2(Bucket="pv-media-test").get("KeyCount") == 0
+
+
+def test_each_member_reads_the_studio_in_their_language(studio: dict[str, Any]) -> None:
+    config, outbox = studio["config"], studio["outbox"]
+    alex = sign_in(config, outbox, "alex@brand.example")  # language: en
+    calendar = str(alex.go("GET", "/calendar").body)
+    assert "<html lang=\"en\">" in calendar and "Calendar" in calendar and "New post" in calendar
+    compose = str(alex.go("GET", "/compose").body)
+    assert "Send for approval" in compose and "Alt text (what the image shows" in compose
+    camille = sign_in(config, outbox)
+    assert "Nouvelle publication" in str(camille.go("GET", "/calendar").body)
+    # Signed out, the browser's language decides.
+    page = Browser(config).go("GET", "/signin")
+    assert "Adresse e-mail" in str(page.body)
