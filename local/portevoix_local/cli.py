@@ -323,6 +323,53 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """``config check [FILE]``: the schema, the reply templates, and every secret readable."""
+    from portevoix.core import secrets
+
+    path = _config_path(args.file or args.config)
+    config = load_config(path)  # schema and templates: one line a problem, exit 2
+    problems, checked = [], 0
+    deployed = None
+    if args.stack:
+        deployed = connect_stack(args.stack)
+    for i, account in enumerate(config.accounts):
+        ref = getattr(account, "secret", None)
+        if not ref:
+            continue
+        where = f"accounts[{i}] ({account.key}).secret"
+        if not ref.startswith("env:") and deployed is None:
+            problems.append(
+                f"{where}: {ref} lives in AWS; this machine reads env:VARIABLE secrets "
+                "(or pass --stack NAME to check against a deployed stack)"
+            )
+            continue
+        try:
+            secrets.resolve(ref, fresh=True)
+            checked += 1
+        except secrets.SecretError as exc:
+            problems.append(f"{where}: {exc}")
+    if problems:
+        for problem in problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    summary = {
+        "file": str(path),
+        "feeds": len(config.feeds),
+        "accounts": len(config.accounts),
+        "templates": len(config.inbox.templates),
+        "secrets_read": checked,
+    }
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print(
+            f"{path}: valid. {summary['feeds']} feed(s), {summary['accounts']} account(s), "
+            f"{summary['templates']} reply template(s); {checked} secret(s) read."
+        )
+    return EXIT_OK
+
+
 def cmd_sessions(args: argparse.Namespace) -> int:
     """End every studio session of a member (a lost laptop, someone leaving)."""
     from portevoix.web import sessions
@@ -352,6 +399,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if stop_running(home):  # the stack a command started in the background: this one replaces it
         print("stopped the local stack running in the background")
     idle = float(os.environ.get("PORTEVOIX_LOCAL_IDLE_SECONDS") or IDLE_SECONDS)
+    _port_free(args.port)
     server = LocalServer(
         home,
         text,
@@ -378,6 +426,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server.stop()
         print("stopped; state saved in", home, flush=True)
     return EXIT_OK
+
+
+def _port_free(port: int) -> None:
+    """Refuse a busy port with what to do, before anything starts."""
+    import errno
+    import socket
+
+    if not port:
+        return
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise ConfigErrorForCli(
+                f"port {port} is already in use (another `portevoix local serve`?): stop it, "
+                "or pass --port with a free port (--port 0 picks one)"
+            ) from None
 
 
 def cmd_local_stop(args: argparse.Namespace) -> int:
@@ -499,18 +566,43 @@ def _post_import(args: argparse.Namespace, config: Any) -> int:
     return EXIT_OK
 
 
+def _read_draft(file: str, config: Any) -> Any:
+    """A post file as a draft, or one line naming the file, the place and the fix (exit 2)."""
+    import yaml
+
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigErrorForCli(f"{file}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigErrorForCli(f"{file}: cannot read it ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigErrorForCli(f"{file}{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigErrorForCli(
+            f"{file}: a post is a mapping (author:, title:, at:, variants:); see the README"
+        )
+    draft = posts.parse_draft(data, config, source=file)
+    when = posts.scheduled_utc(draft, config.tz, datetime.now(UTC))
+    if draft.at is not None and when < datetime.now(UTC):
+        raise ConfigErrorForCli(
+            f"{file}: at: {draft.at:%Y-%m-%d %H:%M} ({config.timezone}) has passed; "
+            "give a time ahead, or leave `at` out to publish once approved"
+        )
+    return draft
+
+
 def cmd_post(args: argparse.Namespace) -> int:
     import time
 
-    import yaml
-
     config, info = _connected(args)
     if args.action == "create":
-        try:
-            data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigErrorForCli(f"cannot read {args.file}: {exc}") from None
-        draft = posts.parse_draft(data, config, source=args.file)
+        draft = _read_draft(args.file, config)
         post = posts.create(config, draft)
         posts.start(post)
         links: dict[str, str] = {}
@@ -520,6 +612,13 @@ def cmd_post(args: argparse.Namespace) -> int:
                 links = current.get("links") or {}
                 break
             time.sleep(0.1)
+        if current["status"] == "blocked":  # the charter's errors: say each, exit 1
+            print(f"Post {post['post_id']} is blocked by the charter:", file=sys.stderr)
+            for f in current.get("findings") or []:
+                if f.get("level") == "error":
+                    print(f"  {f['network']}: {f['en']} ({f['rule']})", file=sys.stderr)
+            print("Nothing goes out: fix the file and create it again.", file=sys.stderr)
+            return EXIT_PARTIAL
         result = {
             "post_id": post["post_id"],
             "status": posts.get(post["post_id"])["status"],
@@ -780,11 +879,26 @@ def _demo_publish(config: Any, say: Any) -> None:
     say(f"   published: {post.url} (published again under the same key: {again.url}, no duplicate)")
 
 
+EXAMPLES = """examples:
+  cp config/example.yaml portevoix.yaml      start from the example configuration
+  portevoix config check                     is it valid, are its secrets readable?
+  portevoix veille                           poll every feed and account now
+  portevoix digest                           the morning digest, into .portevoix/outbox
+  portevoix local serve                      the stack and its studio: http://127.0.0.1:8787
+  portevoix post create post.yaml            check, ask for approval, publish at its time
+  portevoix post import planning.csv --author you@brand.example --dry-run
+  portevoix inbox --status needs_reply       what people said that needs an answer
+  portevoix COMMAND --help                   each command's options
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="portevoix",
         description="Porte-voix: monitoring, inbox and publishing for community managers "
         "(local mode: AWS emulated on this machine).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--home", help="local state folder (default: $PORTEVOIX_HOME or .portevoix)"
@@ -854,6 +968,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
     freeze.add_argument("state", choices=["on", "off"])
+
+    conf = sub.add_parser("config", help="the brand configuration")
+    conf_actions = conf.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = command(
+        conf_actions, "check", "validate a configuration and read its secrets", cmd_config_check
+    )
+    check.add_argument("file", nargs="?", help="the file (default: --config, or ./portevoix.yaml)")
 
     studio = sub.add_parser("sessions", help="the studio's sign-in sessions")
     studio_actions = studio.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -925,7 +1046,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF is for CloudWatch only
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # `portevoix` alone: the help, not an error
+        parser.print_help()
+        return EXIT_OK
+    args = parser.parse_args(argv)
     try:
         return args.func(args)
     except (ConfigError, ConfigErrorForCli) as exc:

@@ -61,9 +61,7 @@ def test_invalid_config_in_ssm_is_named(aws: Any, monkeypatch: pytest.MonkeyPatc
     aws.client("ssm").put_parameter(
         Name="/portevoix/config", Value=yaml.safe_dump({**CONFIG, "feedz": []}), Type="String"
     )
-    with pytest.raises(
-        ConfigError, match=r"SSM parameter /portevoix/config:\n  - feedz: unknown key"
-    ):
+    with pytest.raises(ConfigError, match=r"^SSM parameter /portevoix/config: feedz: unknown key"):
         veille_handler(schedule_event("veille"), LambdaContext("v"))
 
 

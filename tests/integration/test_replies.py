@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from portevoix.core import secrets, store
 from portevoix.inbox import filing, replies
@@ -63,16 +64,14 @@ def test_templates_are_offered_by_intent_and_language(
 def test_the_sandbox_and_hostile_messages(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    evil = {
-        "leak": {"fr": "{{ ''.__class__.__mro__[1].__subclasses__() }}", "en": "x"},
-        "missing": {"fr": "Bonjour {{ prenom }}", "en": "x"},
-    }
+    # A template naming a variable that does not exist is refused when the file is loaded.
+    with pytest.raises(ValidationError, match="unknown variable.*prenom"):
+        config_with(api, monkeypatch, {"missing": {"fr": "Bonjour {{ prenom }}", "en": "x"}})
+    evil = {"leak": {"fr": "{{ ''.__class__.__mro__[1].__subclasses__() }}", "en": "x"}}
     config = config_with(api, monkeypatch, {**TEMPLATES, **evil})
     mention = receive(config, api, "@alice {{ config }} {% debug %} <script>alert(1)</script> ?")
     with pytest.raises(ReplyError, match="failed to render.*nothing was sent"):
         replies.render(config, "leak", mention, "fr")
-    with pytest.raises(ReplyError, match="failed to render"):
-        replies.render(config, "missing", mention, "fr")
     assert set(replies.suggestions(config, mention)) == {"sav"}  # broken ones are not offered
     mention["author"] = "{{ config }} <b>Bob</b>"
     assert replies.render(config, "sav", mention, "fr").startswith(

@@ -371,7 +371,36 @@ class ReplyTemplate(_Model):
     def _some_text(self) -> ReplyTemplate:
         if not (self.fr.strip() or self.en.strip()):
             raise ValueError("a template needs a French or an English text")
+        for lang in ("fr", "en"):
+            problem = template_problem(getattr(self, lang))
+            if problem:
+                raise ValueError(f"{lang}: {problem}")
         return self
+
+
+# What a reply template may use (inbox/replies.py fills them for each message).
+REPLY_VARIABLES = ("author", "handle", "brand", "network", "excerpt")
+
+
+def template_problem(source: str) -> str | None:
+    """Why a reply template cannot render (syntax, unknown variable), or None."""
+    if not source.strip():
+        return None
+    from jinja2 import TemplateSyntaxError, meta
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment()
+    try:
+        parsed = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return f"template syntax error at line {exc.lineno}: {exc.message}"
+    unknown = sorted(meta.find_undeclared_variables(parsed) - set(REPLY_VARIABLES))
+    if unknown:
+        return (
+            f"unknown variable(s) {', '.join(unknown)}; a template may use "
+            f"{', '.join('{{ ' + v + ' }}' for v in REPLY_VARIABLES)}"
+        )
+    return None
 
 
 class Moderation(_Model):
@@ -549,6 +578,23 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
+# What a field that must match a pattern looks like, said to a person.
+_FORMS = {
+    "author": "an email address",
+    "email": "an email address",
+    "sender": "an email address",
+    "link": "an address starting with https:// or http://",
+    "url": "an address starting with https:// or http://",
+    "organization": "urn:li:organization: followed by digits",
+    "page_id": "the page's digits",
+    "user_id": "the account's digits",
+    "id": "lower-case letters, digits, '-' or '_'",
+    "api_version": "six digits, YYYYMM",
+    "graph_version": "like v25.0",
+    "username": "3 to 20 letters, digits, '_' or '-'",
+}
+
+
 def _describe(err: dict[str, Any]) -> str:
     where = _loc(tuple(p for p in err["loc"] if not str(p).startswith("function-")))
     kind = err["type"]
@@ -556,6 +602,12 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{where}: unknown key (check its spelling; see config/example.yaml)"
     if kind == "missing":
         return f"{where}: required but missing"
+    if kind == "string_pattern_mismatch":
+        field = str(err["loc"][-1]) if err["loc"] else ""
+        hint = _FORMS.get(field, "see config/example.yaml for its form")
+        return f"{where}: {err.get('input')!r} is not in the expected form ({hint})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{where}: expected a mapping (key: value), found {type(err.get('input')).__name__}"
     msg = err["msg"]
     msg = msg.removeprefix("Value error, ")
     return f"{where}: {msg}"
@@ -569,9 +621,9 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source, [f"not valid YAML{where}: {problem}"]) from None
+        raise ConfigError(where, [f"not valid YAML: {problem}"]) from None
     if data is None:
         raise ConfigError(source, ["the file is empty; start from config/example.yaml"])
     if not isinstance(data, dict):

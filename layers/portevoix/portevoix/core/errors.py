@@ -19,8 +19,8 @@ class ConfigError(PortevoixError):
     def __init__(self, source: str, problems: list[str]):
         self.source = source
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"invalid configuration in {source}:\n{lines}")
+        # One line a problem, each naming the file (and the field): `file: field: what`.
+        super().__init__("\n".join(f"{source}: {p}" for p in problems) or f"{source}: invalid")
 
 
 class FetchError(PortevoixError):
