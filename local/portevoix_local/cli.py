@@ -86,19 +86,32 @@ def _stack(args: argparse.Namespace, config: Any, text: str) -> Any:
 
 
 def _print_poll(report: dict[str, Any], out: Any = sys.stdout) -> None:
+    """The poll as a person reads it: feeds and accounts counted apart, named, not hashed."""
     p = out.write
+
+    def is_account(entry: dict[str, Any]) -> bool:
+        return str(entry.get("feed", "")).startswith("account:")
+
+    feed_failed = [f for f in report["failed"] if not is_account(f)]
+    feed_skipped = [f for f in report["skipped"] if not is_account(f)]
+    accounts_failed = [f for f in report["failed"] if is_account(f)]
     p(
         f"Polled {report['polled']} of {report['feeds']} feed(s): {report['fetched']} fetched, "
         f"{report['not_modified']} not modified, {report['unchanged']} unchanged, "
-        f"{len(report['failed'])} failed, {len(report['skipped'])} skipped.\n"
+        f"{len(feed_failed)} failed, {len(feed_skipped)} skipped.\n"
     )
+    if report.get("accounts") or accounts_failed:
+        p(
+            f"Read {report.get('accounts', 0)} account(s): {report.get('network_mentions', 0)} "
+            f"new mention(s), {len(accounts_failed)} failed.\n"
+        )
     p(f"{report['new_items']} new item(s), {report['mentions']} new brand mention(s).\n")
     for f in report["failed"]:
-        p(f"  FAILED  {f['feed']}: {f['error']}\n")
+        p(f"  FAILED  {f.get('name') or f['feed']}: {f['error']}\n")
     for f in report["skipped"]:
-        p(f"  skipped {f['feed']}: {f['reason']}\n")
+        p(f"  skipped {f.get('name') or f['feed']}: {f['reason']}\n")
     for f in report["warnings"]:
-        p(f"  warning {f['feed']}: {f['warning']}\n")
+        p(f"  warning {f.get('name') or f['feed']}: {f['warning']}\n")
 
 
 def cmd_veille(args: argparse.Namespace) -> int:

@@ -61,7 +61,12 @@ def test_veille_twice_then_digest(tmp_path: Path, config_file: Path) -> None:
     assert {"feeds", "fetched", "not_modified", "failed", "new_items", "mentions"} <= set(report)
     assert (report["fetched"], report["new_items"], report["mentions"]) == (1, 2, 1)
     assert report["failed"] == [
-        {"feed": "gone", "url": report["failed"][0]["url"], "error": report["failed"][0]["error"]}
+        {
+            "feed": "gone",
+            "name": "127.0.0.1",  # no name: the site's host, never a hash
+            "url": report["failed"][0]["url"],
+            "error": report["failed"][0]["error"],
+        }
     ]
     assert "HTTP 404" in report["failed"][0]["error"]
 
@@ -79,6 +84,38 @@ def test_veille_twice_then_digest(tmp_path: Path, config_file: Path) -> None:
     html = [p for p in (home / "outbox").iterdir() if p.suffix == ".html"]
     assert len(html) == 1 and "Porte-voix recrute" in html[0].read_text(encoding="utf-8")
     assert str(html[0]) in sent.stdout
+
+
+def test_the_poll_summary_names_feeds_and_counts_accounts_apart(
+    tmp_path: Path, feed_server: Any, api: str
+) -> None:
+    feed_server.set("/a.rss", rss([("Porte-voix recrute", "https://ex.com/job")]))
+    data = {
+        "brand": {"name": "Porte-voix"},
+        "sender": SENDER,
+        "team": [{"email": "cm@brand.example"}],
+        "feeds": [
+            {"url": feed_server.url("/a.rss"), "name": "Les Nouvelles"},
+            {"url": feed_server.url("/gone.rss"), "name": "Le Forum"},
+        ],
+        "accounts": [
+            {"network": "mastodon", "id": "masto", "instance": api, "secret": "env:MASTO_X"}
+        ],
+        "fetch": {"allow_private_networks": True},
+    }
+    path = tmp_path / "brand.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    os.environ["MASTO_X"] = "revoked"
+    try:
+        result = run(tmp_path / "home", "veille", "--config", str(path))
+    finally:
+        del os.environ["MASTO_X"]
+    out = result.stdout
+    assert "Polled 2 of 2 feed(s): 1 fetched, 0 not modified, 0 unchanged, 1 failed" in out
+    assert "Read 1 account(s): 0 new mention(s), 1 failed." in out
+    assert "FAILED  Le Forum: HTTP 404" in out
+    assert "FAILED  masto (mastodon): reconnect this account" in out
+    assert not re.search(r"\bu[0-9a-f]{16}\b", out)  # no hashed feed ids
 
 
 def test_bad_configuration_exits_2_and_runs_nothing(tmp_path: Path, config_file: Path) -> None:

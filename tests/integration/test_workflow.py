@@ -350,9 +350,28 @@ def test_partial_failure_says_which_network_and_why(flow: dict[str, Any]) -> Non
     final = posts.get(post["post_id"])
     assert final["status"] == "partially_published"
     subject, text = emails_to("camille@brand.example")[-1]
-    assert (
-        "Publiée en partie" in subject and "AuthError" in text and "reconnect this account" in text
-    )
+    assert "Publiée en partie" in subject and "reconnect this account" in text
+    assert "AuthError" not in text  # the reason, not the exception's class name
+
+
+def test_an_unreachable_network_is_not_sent_not_unknown(flow: dict[str, Any]) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on: the request never leaves
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    flow["configure"](accounts=["masto"], instance=f"http://127.0.0.1:{port}")
+    post = submit(flow, accounts=("masto",))
+    wait_for(post["execution_arn"], waiting_on="RequestApproval")
+    link = approval_link("alex@brand.example")
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+    wait_for(post["execution_arn"])
+    state = posts.status(post["post_id"])
+    assert state["status"] == "failed"
+    assert state["networks"]["masto"]["status"] == "not_sent"
+    assert "cannot reach" in state["networks"]["masto"]["error"]
+    _, text = emails_to("camille@brand.example")[-1]
+    assert "cannot reach" in text and "NotSent" not in text
 
 
 def test_lost_answer_then_retry_posts_exactly_once(flow: dict[str, Any]) -> None:

@@ -477,6 +477,14 @@ MESSAGES.update(
         "studio.compose": {"fr": "Nouvelle publication", "en": "New post"},
         "studio.week": {"fr": "Semaine", "en": "Week"},
         "studio.week_of": {"fr": "semaine du {day}", "en": "week of {day}"},
+        "status.not_sent": {
+            "fr": "non envoyée (réseau injoignable)",
+            "en": "not sent (network unreachable)",
+        },
+        "status.unknown": {
+            "fr": "incertaine (réponse perdue, vérifiée avant tout nouvel envoi)",
+            "en": "uncertain (answer lost, checked before any resend)",
+        },
         "studio.asap": {
             "fr": "Publier dès la validation (sans attendre ce jour et cette heure)",
             "en": "Publish as soon as approved (not waiting for this day and time)",

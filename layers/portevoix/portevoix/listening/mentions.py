@@ -117,7 +117,12 @@ def poll_accounts(
             new_state["cursor"] = state["cursor"]
         if error is not None:
             report.failed.append(
-                {"feed": f"account:{account.key}", "url": account.network, "error": str(error)}
+                {
+                    "feed": f"account:{account.key}",
+                    "name": f"{account.key} ({account.network})",
+                    "url": account.network,
+                    "error": str(error).removeprefix(f"{account.key}: "),  # named already
+                }
             )
             new_state["last_error"] = str(error)[:500]
             new_state["failures"] = int(state.get("failures", 0)) + 1

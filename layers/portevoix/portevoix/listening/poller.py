@@ -230,7 +230,9 @@ class Poller:
             state = states.get(feed.key)
             reason = feedstate.not_due(feed.url, state, now, scheduled)
             if reason:
-                report.skipped.append({"feed": feed.key, "url": feed.url, "reason": reason})
+                report.skipped.append(
+                    {"feed": feed.key, "name": feed.label, "url": feed.url, "reason": reason}
+                )
             else:
                 due.append((feed, state))
         report.polled = len(due)
@@ -253,7 +255,7 @@ class Poller:
     @staticmethod
     def _tally(out: FeedOutcome, report: PollReport) -> None:
         """Count one feed's outcome in the report."""
-        where = {"feed": out.feed.key, "url": out.feed.url}
+        where = {"feed": out.feed.key, "name": out.feed.label, "url": out.feed.url}
         if out.status == "failed":
             report.failed.append({**where, "error": out.error})
         elif out.status == "skipped":

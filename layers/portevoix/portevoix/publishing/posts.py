@@ -21,7 +21,7 @@ from portevoix.core.config import _describe
 from portevoix.core.errors import ConfigError, InProgress, PostError  # noqa: F401 - re-exported
 from portevoix.core.http import AddressPolicy, Fetcher, Limits
 from portevoix.core.timeutil import iso, parse_iso
-from portevoix.networks import Media, NetworkError, Variant, build, publish_once
+from portevoix.networks import Media, NetworkError, NotSent, Variant, build, publish_once
 
 CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
 
@@ -250,10 +250,13 @@ def publish_account(
 
         result = found or publish_once(net, variant, key)
     except NetworkError as exc:
-        retryable = getattr(exc, "retryable", False)
-        store.update(
-            pk, sk, {"status": "unknown" if retryable else "failed", "error": str(exc)[:500]}
-        )
+        # Never sent (the network was unreachable), lost answer (looked up before any
+        # resend), or refused: three different things for the person reading the status.
+        if isinstance(exc, NotSent):
+            status = "not_sent"
+        else:
+            status = "unknown" if getattr(exc, "retryable", False) else "failed"
+        store.update(pk, sk, {"status": status, "error": str(exc)[:500]})
         raise
     published_at = iso(datetime.now(UTC))
     done = {

@@ -190,7 +190,9 @@ def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str
     lines += [
         {
             "label": r["account"],
-            "text": f"{r.get('error', 'Error')}: {_cause(r.get('cause'))}",
+            # The cause says what happened ("masto: cannot reach ..."); the error's class
+            # name (NotSent, Rejected) means nothing to a reader.
+            "text": _cause(r.get("cause")) or str(r.get("error") or "error"),
             "level": "error",
         }
         for r in failed
