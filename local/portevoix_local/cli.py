@@ -264,12 +264,13 @@ def cmd_inbox(args: argparse.Namespace) -> int:
         items = [
             {
                 "id": store.id_of(m["PK"]),
+                "short_id": replies.short_id(store.id_of(m["PK"])),
                 "status": m.get("status"),
                 "intent": m.get("intent"),
                 "sentiment": m.get("sentiment"),
                 "urgency": m.get("urgency"),
                 "source": m.get("source"),
-                "author": m.get("author_handle") or m.get("author"),
+                "author": m.get("author_handle") or m.get("author") or m.get("feed_name"),
                 "text": m.get("text") or m.get("title"),
                 "link": m.get("link"),
                 "received_at": m.get("received_at"),
@@ -284,8 +285,10 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     if not items:
         print(f"Nothing with status {args.status}.")
     for item in items:
+        who = item["author"] or "?"
         print(
-            f"{item['id']}\n  {item['intent']} · {item['urgency']} · {item['sentiment']} · {item['author']} ({item['source']})"
+            f"{item['short_id']}\n  {item['intent']} · {item['urgency']} · {item['sentiment']} · "
+            f"{who} ({item['source']})"
         )
         print(f"  {(item['text'] or '')[:160]}")
         for name, body in item["suggestions"].items():
@@ -293,10 +296,29 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+MIN_PREFIX = 6
+
+
+def _one(kind: str, given: str, found: list[str]) -> str:
+    """The one id ``given`` names (exact, or a unique prefix of 6+ characters)."""
+    if len(found) == 1 and (found[0] == given or len(given) >= MIN_PREFIX):
+        return found[0]
+    if len(given) < MIN_PREFIX:
+        raise ConfigErrorForCli(f"{given!r}: give at least {MIN_PREFIX} characters of the id")
+    if not found:
+        where = (
+            "`portevoix inbox`" if kind == "mention" else "the calendar or `post create`'s output"
+        )
+        raise ConfigErrorForCli(f"no {kind} {given!r} (its id is in {where})")
+    shown = ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
+    raise ConfigErrorForCli(f"{given!r} names {len(found)} {kind}s ({shown}): give more of it")
+
+
 def cmd_reply(args: argparse.Namespace) -> int:
 
     config, text = _load(args.config)
     with _stack(args, config, text):
+        args.id = _one("mention", args.id, replies.matching(args.id))
         mention = replies.get(args.id)
         body = replies.render(config, args.template, mention) if args.template else args.text
         done = replies.reply(config, args.id, body)
@@ -310,6 +332,7 @@ def cmd_mention(args: argparse.Namespace) -> int:
 
     config, text = _load(args.config)
     with _stack(args, config, text):
+        args.id = _one("mention", args.id, replies.matching(args.id))
         mention = replies.get(args.id)
         if args.action == "hide":
             done = moderation.hide(config, mention, mention.get("moderation_rule") or "manual")
@@ -649,6 +672,8 @@ def cmd_post(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "import":
         return _post_import(args, config)
+    if getattr(args, "id", None):
+        args.id = _one("post", args.id, posts.matching(args.id))
     if args.action in ("approve", "reject"):
         if args.action == "reject" and not (args.comment or "").strip():
             raise ConfigErrorForCli("a rejection needs --comment for the author")

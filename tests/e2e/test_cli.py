@@ -220,7 +220,13 @@ def test_inbox_and_reply_commands(tmp_path: Path, api: str) -> None:
         (item,) = json.loads(listed.stdout)
         assert (item["intent"], item["urgency"], item["author"]) == ("complaint", "high", "@bob")
         assert item["suggestions"] == {"sav": "Désolés Bob, on vous écrit en privé."}
-        sent = run(home, "reply", item["id"], "--template", "sav", "--config", str(path))
+        human = run(home, "inbox", "--config", str(path)).stdout
+        assert human.startswith(item["short_id"] + "\n") and item["id"] not in human
+        assert len(item["short_id"]) < len(item["id"])
+        short = run(home, "reply", "abc", "--text", "x", "--config", str(path))
+        assert short.returncode == 2 and "at least 6 characters" in short.stderr
+        # The short id the inbox shows is enough to act on the mention.
+        sent = run(home, "reply", item["short_id"], "--template", "sav", "--config", str(path))
         assert sent.returncode == 0, sent.stderr
         assert "Replied to @bob" in sent.stdout
         again = run(home, "reply", item["id"], "--text", "encore", "--config", str(path))

@@ -157,8 +157,11 @@ def test_post_commands_against_the_running_stack(stack: dict[str, Any]) -> None:
     assert (
         cli(home, "post", "reject", post["post_id"]).returncode == 2
     )  # a rejection needs a comment
-    approved = cli(home, "post", "approve", post["post_id"])
+    # The random half of the id, or any unique prefix of 6+ characters, names the post.
+    approved = cli(home, "post", "approve", post["post_id"].split("-")[1][:6])
     assert approved.returncode == 0 and "approved by alex@cyclia.example" in approved.stdout
+    nothing = cli(home, "post", "status", "zzzzzzzz")
+    assert nothing.returncode == 2 and "no post 'zzzzzzzz'" in nothing.stderr
     state = wait_status(stack, post["post_id"], "published")
     assert state["networks"]["masto"]["status"] == "published"
     assert state["networks"]["x"]["url"].startswith("https://x.com/i/web/status/")

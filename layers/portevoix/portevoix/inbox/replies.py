@@ -80,6 +80,29 @@ def render(config: Any, name: str, mention: dict[str, Any], lang: str | None = N
     return text.strip()
 
 
+INBOX_STATUSES = ("new", "needs_reply", "needs_action", "replied", "ignored", "hidden")
+
+
+def matching(prefix: str) -> list[str]:
+    """Mention ids equal to ``prefix`` or starting with it (with or without ``source#``)."""
+    if store.get(*store.mention_key(prefix)):
+        return [prefix]
+    found = {
+        store.id_of(m["PK"])
+        for status in INBOX_STATUSES
+        for m in store.query_gsi1(store.inbox_index(status))
+    }
+    return sorted(
+        mid for mid in found if mid.startswith(prefix) or mid.split("#", 1)[-1].startswith(prefix)
+    )
+
+
+def short_id(mention_id: str) -> str:
+    """What the inbox shows: the source and the id's first 10 characters."""
+    source, _, rest = mention_id.partition("#")
+    return f"{source}#{rest[:10]}" if rest else mention_id[:12]
+
+
 def get(mention_id: str) -> dict[str, Any]:
     mention = store.get(*store.mention_key(mention_id))
     if mention is None:

@@ -163,6 +163,38 @@ def calendar_keys(when: datetime, post_id: str) -> dict[str, str]:
     }
 
 
+STATUSES = (
+    "checking",
+    "awaiting_approval",
+    "approved",
+    "rejecting",
+    "publishing",
+    "published",
+    "partially_published",
+    "failed",
+    "rejected",
+    "blocked",
+    "expired",
+    "cancelled",
+    "frozen",
+)
+
+
+def matching(prefix: str) -> list[str]:
+    """Post ids equal to ``prefix``, or starting with it (the date included or not)."""
+    if store.get(*store.post_key(prefix)):
+        return [prefix]
+    found = {
+        p["post_id"]
+        for status in STATUSES
+        for p in store.query_gsi1(store.posts_index(status))
+        if p.get("post_id")
+    }
+    return sorted(
+        pid for pid in found if pid.startswith(prefix) or pid.split("-", 1)[-1].startswith(prefix)
+    )
+
+
 def get(post_id: str) -> dict[str, Any]:
     post = store.get(*store.post_key(post_id))
     if post is None:
