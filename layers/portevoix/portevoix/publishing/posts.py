@@ -163,12 +163,7 @@ def calendar_keys(when: datetime, post_id: str) -> dict[str, str]:
     }
 
 
-STATUSES = (
-    "checking",
-    "awaiting_approval",
-    "approved",
-    "rejecting",
-    "publishing",
+FINAL = (
     "published",
     "partially_published",
     "failed",
@@ -178,6 +173,7 @@ STATUSES = (
     "cancelled",
     "frozen",
 )
+STATUSES = ("checking", "awaiting_approval", "approved", "rejecting", "publishing", *FINAL)
 
 
 def matching(prefix: str) -> list[str]:
@@ -321,18 +317,6 @@ def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
     )["executionArn"]
     store.update(post["PK"], "POST", {"execution_arn": execution, "runs": runs})
     return execution
-
-
-FINAL = (
-    "published",
-    "partially_published",
-    "failed",
-    "rejected",
-    "blocked",
-    "expired",
-    "cancelled",
-    "frozen",
-)
 
 
 def cancel(post_id: str) -> dict[str, Any]:
