@@ -204,6 +204,11 @@ def test_compose_checks_then_sends_and_the_calendar_shows_it(studio: dict[str, A
     csrf = browser.field(page, "csrf")
     when = datetime.now(config.tz) + timedelta(days=3)
     day = when.date().isoformat()
+    from portevoix.publishing.posts import changed
+
+    changed()  # as an earlier post would: calendar reads are now cached by version
+    before = browser.go("GET", f"/calendar?view=week&date={day}")  # this week, now cached
+    assert before.status == 200 and "data-post=" not in str(before.body)
     too_long = "Une annonce très détaillée. " * 12  # 336 characters: too long for X
     form = {
         "csrf": csrf,
@@ -237,7 +242,7 @@ def test_compose_checks_then_sends_and_the_calendar_shows_it(studio: dict[str, A
     assert post["variants"]["masto"]["text"] == too_long and post["execution_arn"]
     assert post["local_time"] == f"{day} 11:30" and post["author"] == MEMBER
     cal = browser.go("GET", f"/calendar?view=week&date={day}")
-    assert f'data-post="{post_id}"' in str(cal.body)
+    assert f'data-post="{post_id}"' in str(cal.body)  # the cached week saw the new post
     page = browser.go("GET", f"/posts/{post_id}")
     assert page.status == 200 and "Lancement ce jeudi" in str(page.body)
     cancel = browser.go("POST", f"/posts/{post_id}/cancel", {"csrf": csrf})

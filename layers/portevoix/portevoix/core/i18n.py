@@ -461,18 +461,16 @@ MESSAGES.update(
         "studio.not_found": {"fr": "Page introuvable.", "en": "Page not found."},
         "studio.signout": {"fr": "Se déconnecter", "en": "Sign out"},
         "studio.signed_out": {"fr": "Vous êtes déconnecté·e.", "en": "You are signed out."},
-        "studio.mail_subject": {
+        "signin.subject": {
             "fr": "[{brand}] Votre lien de connexion",
             "en": "[{brand}] Your sign-in link",
         },
-        "studio.mail_intro": {
-            "fr": "Voici votre lien pour ouvrir le studio de {brand}. Il est valable 15 minutes et ne sert qu'une fois.",
-            "en": "Here is your link to open {brand}'s studio. It is valid for 15 minutes and works once.",
+        "signin.title": {"fr": "Connexion au studio", "en": "Signing in to the studio"},
+        "signin.intro": {
+            "fr": "Voici votre lien pour ouvrir le studio de {brand}. Il est valable 15 minutes et ne sert qu'une fois. Vous n'avez rien demandé ? Ignorez ce message : personne ne peut se connecter sans ce lien.",
+            "en": "Here is your link to open {brand}'s studio. It is valid for 15 minutes and works once. Did not ask for it? Ignore this email: nobody can sign in without this link.",
         },
-        "studio.mail_ignore": {
-            "fr": "Vous n'avez rien demandé ? Ignorez ce message : personne ne peut se connecter sans ce lien.",
-            "en": "Did not ask for it? Ignore this email: nobody can sign in without this link.",
-        },
+        "signin.button": {"fr": "Se connecter", "en": "Sign in"},
         "studio.calendar": {"fr": "Calendrier", "en": "Calendar"},
         "studio.compose": {"fr": "Nouvelle publication", "en": "New post"},
         "studio.week": {"fr": "Semaine", "en": "Week"},

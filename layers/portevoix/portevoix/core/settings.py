@@ -14,7 +14,12 @@ LOCAL_BASE_URL = "http://127.0.0.1:8787"
 
 def links_base_url() -> str:
     """Where the stack's pages answer (the HTTP API, or ``local serve``)."""
-    return (os.environ.get("APPROVAL_BASE_URL") or LOCAL_BASE_URL).rstrip("/")
+    return (configured_base_url() or LOCAL_BASE_URL).rstrip("/")
+
+
+def configured_base_url() -> str | None:
+    """The pages' address as the template or ``local serve`` set it (None: not set here)."""
+    return (os.environ.get("APPROVAL_BASE_URL") or "").rstrip("/") or None
 
 
 def table_name() -> str | None:

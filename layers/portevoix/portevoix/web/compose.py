@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from portevoix.core.errors import ConfigError
 from portevoix.core.text import clean_written
 from portevoix.publishing import charter, posts
 
@@ -186,10 +185,6 @@ def submit(
             for key in form.accounts
         },
     }
-    try:
-        draft = posts.parse_draft(data, config, source="composer")
-    except ConfigError:
-        raise
-    post = posts.create(config, draft)
+    post = posts.create(config, posts.parse_draft(data, config, source="composer"))
     posts.start(post)
     return post

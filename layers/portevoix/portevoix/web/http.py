@@ -62,13 +62,11 @@ class Request:
     @property
     def base_url(self) -> str:
         """Where this stack's pages answer: the configured address, else this request's API."""
-        import os
-
         from portevoix.core import settings
 
-        if os.environ.get("APPROVAL_BASE_URL") or not self.host:
-            return settings.links_base_url()
-        return f"https://{self.host}"
+        return settings.configured_base_url() or (
+            f"https://{self.host}" if self.host else settings.links_base_url()
+        )
 
     def form(self) -> dict[str, str]:
         """The urlencoded form (last value of each field); {} for another body."""

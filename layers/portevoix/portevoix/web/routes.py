@@ -169,22 +169,14 @@ def signin_request(ctx: Ctx) -> Response:
 
 
 def _send_signin(ctx: Ctx, email: str, link_id: str, form: dict[str, str]) -> None:
-    config = ctx.config
-    member = next(m for m in config.team if m.email.lower() == email)
-    lang = member.language or config.language
+    from portevoix.core import notices
+
+    member = next(m for m in ctx.config.team if m.email.lower() == email)
     url = f"{ctx.request.base_url}/signin/{link_id}"
     nxt = _safe_next(form.get("next"))
     if nxt != "/calendar":
         url += "?" + urlencode({"next": nxt})
-    rendered = mail.render(
-        "signin",
-        subject=t(lang, "studio.mail_subject", brand=config.brand.name),
-        lang=lang,
-        brand=config.brand.name,
-        url=url,
-    )
-    msg = mail.build(config.sender, [member.email], rendered, sender_name=config.brand.name)
-    mail.send(msg, sender=config.sender, to=[member.email], kind="signin")
+    notices.send(ctx.config, [member.email], "signin", [], button=url)
 
 
 @route("GET", r"/signin/(?P<link_id>[^/]+)", member=False)
@@ -315,8 +307,6 @@ def compose_submit(ctx: Ctx) -> Response:
 @route("POST", r"/compose/check")
 def compose_check(ctx: Ctx) -> Response:
     """The live check: the composer's fields as JSON, each variant's count and verdict."""
-    import json
-
     from portevoix.web import compose
 
     form = compose.Form.parse(ctx.request.json(), ctx.config)
@@ -324,15 +314,13 @@ def compose_check(ctx: Ctx) -> Response:
         "variants": compose.verdicts(ctx.config, form, ctx.lang),
         "problems": compose.problems(ctx.config, form, ctx.lang),
     }
-    return Response(200, json.dumps(answer), "application/json", cookies=ctx.cookies)
+    return _json(200, answer, ctx)
 
 
 # -- images -----------------------------------------------------------------------------
 
 
 def _json(status: int, data: dict[str, Any], ctx: Ctx) -> Response:
-    import json
-
     return Response(status, json.dumps(data), "application/json", cookies=ctx.cookies)
 
 

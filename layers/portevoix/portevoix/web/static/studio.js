@@ -50,7 +50,7 @@
       if (!v.findings.length) {
         var ok = document.createElement("li");
         ok.className = "ok";
-        ok.textContent = document.documentElement.lang === "en" ? "Meets the charter." : "Conforme à la charte.";
+        ok.textContent = form.getAttribute("data-ok-label");
         list.appendChild(ok);
       }
       v.findings.forEach(function (f) {
