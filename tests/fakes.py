@@ -998,3 +998,245 @@ class FakeReddit(FakeApi):
         }
         self.listings.setdefault(sub, []).append(post)
         self.listings.setdefault("", []).append(post)
+
+
+# --------------------------------------------------------------------------
+# OAuth 2.0 authorization code, as the networks document it
+
+
+class OAuthDoor:
+    """A network's consent page and code exchange, on a fake's server.
+
+    - ``GET authorize``: checks ``client_id``, ``response_type=code``, the
+      registered ``redirect_uri`` and (when ``pkce``) an S256 ``code_challenge``,
+      then "consents" by redirecting (302) back with ``code`` and ``state``, or
+      with ``error=access_denied`` when ``deny`` is set (the member said no);
+    - ``token``: a code is single-use, bound to its redirect URI, and with PKCE
+      answers only to the verifier whose S256 hash was the challenge; a
+      confidential client proves itself with its secret (form, query or Basic).
+    """
+
+    def __init__(
+        self,
+        api: FakeApi,
+        *,
+        authorize: str,
+        token: str,
+        client_id: str,
+        client_secret: str,
+        pkce: bool,
+        grant: Callable[[list[str]], dict[str, Any]],
+        token_method: str = "POST",
+        denied: dict[str, str] | None = None,
+    ):
+        self.client_id, self.client_secret, self.pkce = client_id, client_secret, pkce
+        self.redirect_uris: set[str] = set()
+        self.codes: dict[str, dict[str, Any]] = {}
+        self.deny = False
+        self.exchanged = 0
+        door = self
+        denial = denied or {"error": "access_denied", "error_description": "The user denied"}
+
+        def consent(req: Request) -> Reply:
+            from urllib.parse import urlencode
+
+            q = req.query
+            if q.get("client_id") != door.client_id or q.get("response_type") != "code":
+                return 400, {"error": "invalid_request"}, {}
+            if q.get("redirect_uri") not in door.redirect_uris:
+                return 400, {"error": "invalid_request", "error_description": "redirect_uri"}, {}
+            if door.pkce and (
+                q.get("code_challenge_method") != "S256" or len(q.get("code_challenge", "")) < 43
+            ):
+                return 400, {"error": "invalid_request", "error_description": "PKCE S256"}, {}
+            if door.deny:
+                answer = {**denial, "state": q.get("state", "")}
+            else:
+                code = f"code-{api.next_id()}"
+                door.codes[code] = {
+                    "redirect_uri": q["redirect_uri"],
+                    "challenge": q.get("code_challenge"),
+                    "scopes": re.split(r"[ ,]+", q.get("scope", "")),
+                }
+                answer = {"code": code, "state": q.get("state", "")}
+            return 302, None, {"Location": q["redirect_uri"] + "?" + urlencode(answer)}
+
+        def exchange(req: Request) -> Reply:
+            import base64
+            import hashlib
+
+            p = req.params
+            if p.get("grant_type", "authorization_code") != "authorization_code" or not p.get(
+                "code"
+            ):
+                return door.fallback(req)
+            basic = req.headers.get("authorization", "")
+            if basic.startswith("Basic "):
+                cid, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            else:
+                cid, secret = p.get("client_id", ""), p.get("client_secret", "")
+            if cid != door.client_id or (door.client_secret and secret != door.client_secret):
+                return 401, {"error": "invalid_client"}, {}
+            found = door.codes.pop(p["code"], None)
+            if found is None or found["redirect_uri"] != p.get("redirect_uri"):
+                return 400, {"error": "invalid_grant", "error_description": "bad code"}, {}
+            if door.pkce:
+                digest = hashlib.sha256(p.get("code_verifier", "").encode()).digest()
+                if base64.urlsafe_b64encode(digest).rstrip(b"=").decode() != found["challenge"]:
+                    return 400, {"error": "invalid_grant", "error_description": "PKCE"}, {}
+            door.exchanged += 1
+            return 200, grant(found["scopes"]), {}
+
+        # The fake's own handler of the token address (refresh, exchange) answers the rest.
+        earlier = [f for m, rx, f in api.routes if m == token_method and rx.pattern == token]
+        self.fallback: Callable[[Request], Reply] = (
+            earlier[0] if earlier else (lambda req: (400, {"error": "unsupported_grant_type"}, {}))
+        )
+        api.routes.insert(0, ("GET", re.compile(authorize), consent))
+        api.routes.insert(0, (token_method, re.compile(token), exchange))
+
+
+def x_oauth(x: FakeX, redirect_uri: str) -> OAuthDoor:
+    """X's OAuth 2.0 with PKCE (a public client: no secret)."""
+
+    def grant(scopes: list[str]) -> dict[str, Any]:
+        issued = x.issue([s for s in scopes if s])
+        answer = {
+            "token_type": "bearer",
+            "expires_in": 7200,
+            "access_token": issued["access_token"],
+            "scope": issued["scope"],
+        }
+        if issued.get("refresh_token"):
+            answer["refresh_token"] = issued["refresh_token"]
+        return answer
+
+    door = OAuthDoor(
+        x,
+        authorize=r"/i/oauth2/authorize",
+        token=r"/2/oauth2/token",
+        client_id=x.CLIENT_ID,
+        client_secret="",
+        pkce=True,
+        grant=grant,
+    )
+    door.redirect_uris.add(redirect_uri)
+    return door
+
+
+def linkedin_oauth(li: FakeLinkedIn, redirect_uri: str) -> OAuthDoor:
+    """LinkedIn's 3-legged flow (confidential client) and the organisations one administers."""
+    li.admin_of = [li.ORG, "urn:li:organization:456"]
+
+    def grant(scopes: list[str]) -> dict[str, Any]:
+        return {
+            "access_token": li.TOKEN,
+            "expires_in": 5_184_000,
+            "refresh_token": "li-refresh",
+            "refresh_token_expires_in": 31_536_000,
+            "scope": ",".join(scopes),
+        }
+
+    @li.route("GET", r"/rest/organizationAcls")
+    def acls(req: Request) -> Reply:
+        if req.headers.get("authorization") != f"Bearer {li.TOKEN}":
+            return 401, {"status": 401, "code": "INVALID_ACCESS_TOKEN"}, {}
+        if req.query.get("q") != "roleAssignee" or not req.headers.get("linkedin-version"):
+            return 400, {"status": 400, "message": "q=roleAssignee and LinkedIn-Version"}, {}
+        return (
+            200,
+            {
+                "elements": [
+                    {
+                        "roleAssignee": "urn:li:person:abc",
+                        "state": "APPROVED",
+                        "role": "ADMINISTRATOR",
+                        "organization": org,
+                    }
+                    for org in li.admin_of
+                ]
+            },
+            {},
+        )
+
+    door = OAuthDoor(
+        li,
+        authorize=r"/oauth/v2/authorization",
+        token=r"/oauth/v2/accessToken",
+        client_id="li-client",
+        client_secret="li-secret",
+        pkce=False,
+        grant=grant,
+        denied={
+            "error": "user_cancelled_authorize",
+            "error_description": "The user cancelled the authorization",
+        },
+    )
+    door.redirect_uris.add(redirect_uri)
+    return door
+
+
+def meta_oauth(g: FakeGraph, redirect_uri: str) -> OAuthDoor:
+    """Facebook Login's manual flow: code, then the long-lived exchange, then /me/accounts."""
+    v = r"v\d+\.\d+"
+    g.user_tokens = {"short": "meta-short-user", "long": "meta-long-user"}
+
+    def grant(scopes: list[str]) -> dict[str, Any]:
+        return {"access_token": g.user_tokens["short"], "token_type": "bearer", "expires_in": 5183}
+
+    def long_lived(req: Request) -> Reply:
+        p = req.params
+        if (
+            p.get("grant_type") != "fb_exchange_token"
+            or p.get("client_id") != "meta-app"
+            or p.get("client_secret") != "meta-secret"
+            or p.get("fb_exchange_token") != g.user_tokens["short"]
+        ):
+            return 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}, {}
+        return (
+            200,
+            {"access_token": g.user_tokens["long"], "token_type": "bearer", "expires_in": 5183944},
+            {},
+        )
+
+    g.route("GET", rf"/{v}/oauth/access_token")(long_lived)
+
+    @g.route("GET", rf"/{v}/me/accounts")
+    def pages(req: Request) -> Reply:
+        if req.query.get("access_token") != g.user_tokens["long"]:
+            return 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}, {}
+        return (
+            200,
+            {
+                "data": [
+                    {
+                        "id": g.PAGE,
+                        "name": "Brand",
+                        "access_token": g.TOKEN,
+                        "instagram_business_account": {"id": g.IG, "username": "brand"},
+                    },
+                    {"id": "333", "name": "Brand Jobs", "access_token": "page-other"},
+                ],
+                "paging": {"cursors": {"before": "a", "after": "b"}},
+            },
+            {},
+        )
+
+    door = OAuthDoor(
+        g,
+        authorize=rf"/{v}/dialog/oauth",
+        token=rf"/{v}/oauth/access_token",
+        client_id="meta-app",
+        client_secret="meta-secret",
+        pkce=False,
+        grant=grant,
+        token_method="GET",
+        denied={
+            "error": "access_denied",
+            "error_code": "200",
+            "error_description": "Permissions error",
+            "error_reason": "user_denied",
+        },
+    )
+    door.redirect_uris.add(redirect_uri)
+    return door

@@ -256,6 +256,38 @@ def cmd_accounts(args: argparse.Namespace) -> int:
     return EXIT_OK if all(s.status == "ok" for s in statuses) else EXIT_PARTIAL
 
 
+def cmd_accounts_connect(args: argparse.Namespace) -> int:
+    """The studio's Connect flow for one network, reached through a fresh sign-in link."""
+    import webbrowser
+    from urllib.parse import urlencode
+
+    from portevoix.web import sessions
+
+    config, text = _load(args.config)
+    email = sessions.normalise_email(args.member or config.team[0].email)
+    if not sessions.is_member(config, email):
+        print(f"error: {email} is not in the configuration's team", file=sys.stderr)
+        return EXIT_USAGE
+    target = f"/accounts/connect/{args.network}"
+    if args.account:
+        target += "?" + urlencode({"account": args.account})
+    with _stack(args, config, text) as stack:
+        outcome, link_id = sessions.request_link(config, email, "cli")
+        if link_id is None:
+            print(f"error: too many sign-in links asked for {email}; wait an hour", file=sys.stderr)
+            return EXIT_PARTIAL
+        url = f"{stack.info['url']}/signin/{link_id}?" + urlencode({"next": target})
+    print(f"Open this link to connect {args.network} as {email} (valid 15 minutes, once):")
+    print(f"  {url}")
+    print(
+        f"The network sends you back to {stack.info['url']}/accounts/callback: register that "
+        "address as the redirect URI of your developer app (LinkedIn, Meta, X)."
+    )
+    if not args.no_browser:
+        webbrowser.open(url)
+    return EXIT_OK
+
+
 def cmd_inbox(args: argparse.Namespace) -> int:
 
     config, text = _load(args.config)
@@ -369,9 +401,9 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     deployed = None
     if args.stack:
         deployed = connect_stack(args.stack)
-    for i, account in enumerate(config.accounts):
+    for i, account in enumerate(config.all_accounts):
         ref = getattr(account, "secret", None)
-        if not ref:
+        if not ref or not account.enabled:
             continue
         where = f"accounts[{i}] ({account.key}).secret"
         if not ref.startswith("env:") and deployed is None:
@@ -393,6 +425,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         "file": str(path),
         "feeds": len(config.feeds),
         "accounts": len(config.accounts),
+        "disabled_accounts": len(config.disabled_accounts),
         "templates": len(config.inbox.templates),
         "secrets_read": checked,
     }
@@ -400,10 +433,34 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         print(
-            f"{path}: valid. {summary['feeds']} feed(s), {summary['accounts']} account(s), "
-            f"{summary['templates']} reply template(s); {checked} secret(s) read."
+            f"{path}: valid. {summary['feeds']} feed(s), {summary['accounts']} account(s)"
+            + (f" ({summary['disabled_accounts']} disabled)" if config.disabled_accounts else "")
+            + f", {summary['templates']} reply template(s); {checked} secret(s) read."
         )
+        size = len(path.read_bytes())
+        if size > 4096:
+            print(
+                f"  {size} bytes with comments: deployed, store `portevoix config compact` "
+                "(a Standard SSM parameter holds 4 KB and is free; Advanced, 8 KB, $0.05 a month)"
+            )
     return EXIT_OK
+
+
+def cmd_config_compact(args: argparse.Namespace) -> int:
+    """The configuration without comments, as the SSM parameter should hold it."""
+    import yaml
+
+    path = _config_path(args.file or args.config)
+    load_config(path)  # valid first
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    sys.stdout.write(text)
+    size = len(text.encode("utf-8"))
+    tier = "Standard (free)" if size <= 4096 else "Advanced ($0.05 a month)"
+    if size > 8192:
+        tier = "too big for SSM (8 KB at most): shorten lists"
+    print(f"{size} bytes: {tier}", file=sys.stderr)
+    return EXIT_OK if size <= 8192 else EXIT_USAGE
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -443,6 +500,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         fire_schedules=not args.background,
         idle_exit=idle if args.background else None,
+        config_path=_config_path(args.config).resolve(),
     ).start()
     if args.background:
         print(f"local stack for {home} at http://127.0.0.1:{server.port}", flush=True)
@@ -981,6 +1039,18 @@ def build_parser() -> argparse.ArgumentParser:
     accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
+    p = command(
+        actions,
+        "connect",
+        "connect an account from the local studio (a signed-in link opens the Connect page)",
+        cmd_accounts_connect,
+    )
+    p.add_argument(
+        "network", choices=["mastodon", "bluesky", "linkedin", "facebook", "instagram", "x"]
+    )
+    p.add_argument("--account", help="the configured account to reconnect (its id)")
+    p.add_argument("--as", dest="member", help="the team member signing in (default: the first)")
+    p.add_argument("--no-browser", action="store_true", help="print the link, open nothing")
 
     inbox = command(sub, "inbox", "what people said to the brand, sorted", cmd_inbox)
     inbox.add_argument(
@@ -1013,6 +1083,15 @@ def build_parser() -> argparse.ArgumentParser:
         conf_actions, "check", "validate a configuration and read its secrets", cmd_config_check
     )
     check.add_argument("file", nargs="?", help="the file (default: --config, or ./portevoix.yaml)")
+    compact = command(
+        conf_actions,
+        "compact",
+        "print it without comments, to store in the SSM parameter",
+        cmd_config_compact,
+    )
+    compact.add_argument(
+        "file", nargs="?", help="the file (default: --config, or ./portevoix.yaml)"
+    )
 
     studio = sub.add_parser("sessions", help="the studio's sign-in sessions")
     studio_actions = studio.add_subparsers(dest="action", required=True, metavar="ACTION")

@@ -59,6 +59,17 @@ ASSUMED: dict[str, float] = {
 }
 
 
+def _stored_size(config: Any) -> int:
+    """The configuration's size as the SSM parameter holds it (compact YAML, no defaults)."""
+    import yaml
+
+    data = config.model_dump(mode="json", exclude_defaults=True)
+    data["accounts"] = [
+        a.model_dump(mode="json", exclude_defaults=True) for a in config.all_accounts
+    ]
+    return len(yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8"))
+
+
 @dataclass
 class Workload:
     """A month of one brand, from its configuration (override any guess)."""
@@ -75,6 +86,7 @@ class Workload:
     languages: int
     inbox_emails_per_day: int
     secrets_manager: int
+    config_bytes: int = 0  # the configuration as stored (compact YAML): its SSM tier
     log_retention_days: int = 14
     guesses: list[str] = field(default_factory=list)
 
@@ -140,6 +152,7 @@ class Workload:
             languages=max(1, len(config.recipients())),
             inbox_emails_per_day=len(config.inbox.hours),
             secrets_manager=secrets_manager,
+            config_bytes=_stored_size(config),
             guesses=guesses,
         )
 
@@ -310,14 +323,17 @@ def estimate(w: Workload) -> Estimate:
             "cloudwatch_metric_month",
         ),
         Line("SQS", "failed-run queue", 3 * DAYS * 30, "requests", "sqs_request"),
-        Line(
-            "SSM",
-            "configuration (Advanced parameter)",
-            1,
-            "parameter",
-            "ssm_advanced_parameter_month",
-        ),
     ]
+    if w.config_bytes > 4096:  # a Standard parameter (4 KB) is free
+        lines.append(
+            Line(
+                "SSM",
+                "configuration (Advanced parameter, over 4 KB)",
+                1,
+                "parameter",
+                "ssm_advanced_parameter_month",
+            )
+        )
     if w.secrets_manager:
         lines.append(
             Line(

@@ -107,8 +107,10 @@ class LocalServer:
         port: int = 8787,
         fire_schedules: bool = True,
         idle_exit: float | None = None,
+        config_path: Path | None = None,
     ):
         self.home = home
+        self.config_path = config_path  # the studio's saves are written back to it
         self.config_text = config_text
         self.config = config
         self.port = port
@@ -156,6 +158,7 @@ class LocalServer:
         runtime.reset()
         route_lambdas(FUNCTIONS)
         self.stream = load_state(self.home, self.config.sender, self.config_text)
+        self._keep_edits()
         arn = create_workflow()
         self._start_http()
         self.info_file.write_text(
@@ -309,6 +312,47 @@ class LocalServer:
             "</body></html>"
         )
 
+    # -- what the studio changes outlives the process -------------------------
+
+    def _keep_edits(self) -> None:
+        """Tokens stored by "Connect" and configurations saved by the studio survive a restart.
+
+        moto keeps SSM in memory: the tokens are kept in ``<home>/secrets.json``
+        (mode 0600, like a credentials file) and loaded back here; a saved
+        configuration is written to the file ``local serve`` was started with
+        (the previous one kept as ``<file>~``), since commands read that file.
+        """
+        from portevoix.core import configstore
+        from portevoix.core import secrets as secret_store
+
+        kept = self.home / "secrets.json"
+        saved: dict[str, str] = {}
+        if kept.exists():
+            saved = json.loads(kept.read_text(encoding="utf-8"))
+        ssm = aws.client("ssm")
+        for name, value in saved.items():
+            ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+
+        def keep_secret(ref: str, value: str) -> None:
+            if ref.startswith("ssm:"):
+                saved[ref[4:]] = value
+                kept.touch(mode=0o600)
+                kept.write_text(json.dumps(saved, indent=1), encoding="utf-8")
+
+        def keep_config(text: str) -> None:
+            self.config_text = text
+            if self.config_path is None:
+                return
+            if self.config_path.exists():
+                backup = self.config_path.with_name(self.config_path.name + "~")
+                backup.write_bytes(self.config_path.read_bytes())
+            tmp = self.config_path.with_name(self.config_path.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(self.config_path)
+
+        secret_store.after_store[:] = [keep_secret]
+        configstore.after_save[:] = [keep_config]
+
     # -- schedules -----------------------------------------------------------
 
     def _schedules(self) -> None:
@@ -357,6 +401,11 @@ class LocalServer:
             self.moto.stop()
             self._mock.stop()
             self.info_file.unlink(missing_ok=True)
+            from portevoix.core import configstore
+            from portevoix.core import secrets as secret_store
+
+            secret_store.after_store.clear()
+            configstore.after_save.clear()
             aws.reset()
             runtime.reset()
 

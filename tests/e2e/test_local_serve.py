@@ -334,3 +334,36 @@ def test_every_command_acts_on_the_running_stack(stack: dict[str, Any]) -> None:
         os.environ.update(saved)
         aws.reset()
         runtime.reset()
+
+
+def test_accounts_connect_prints_a_link_that_opens_the_connect_page(
+    stack: dict[str, Any],
+) -> None:
+    import requests
+
+    config = str(stack["tmp"] / "brand.yaml")
+    home = stack["home"]
+    done = cli(home, "accounts", "connect", "bluesky", "--no-browser", "--config", config)
+    assert done.returncode == 0, done.stderr
+    link = re.search(r"http://127\.0\.0\.1:\d+/signin/\S+", done.stdout).group(0)
+    assert "/accounts/callback" in done.stdout  # what to register as the redirect URI
+    browser = requests.Session()
+    page = browser.get(link, timeout=10)
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text).group(1)
+    nxt = re.search(r'name="next" value="([^"]+)"', page.text).group(1)
+    signed = browser.post(
+        link.split("?")[0],
+        data={"form_token": token, "next": nxt},
+        timeout=10,
+        allow_redirects=False,
+    )
+    assert signed.status_code == 303 and signed.headers["Location"] == "/accounts/connect/bluesky"
+    cookie = signed.headers["Set-Cookie"].split(";", 1)[0]  # Secure: requests keeps it for https
+    form = browser.get(
+        link.split("/signin/")[0] + "/accounts/connect/bluesky",
+        headers={"Cookie": cookie},
+        timeout=10,
+    )
+    assert "Vérifier et connecter" in form.text
+    stranger = cli(home, "accounts", "connect", "x", "--as", "eve@else.example", "--config", config)
+    assert stranger.returncode == 2 and "not in the configuration's team" in stranger.stderr

@@ -8,6 +8,7 @@ find it published on the calendar with its link. Every page passes axe-core
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.e2e.test_local_serve import (  # noqa: F401 - the stack fixture
     chromium,
@@ -23,6 +25,7 @@ from tests.e2e.test_local_serve import (  # noqa: F401 - the stack fixture
     launch,
     stack,
     wait_status,
+    write_post,
 )
 from tests.helpers import ROOT
 from tests.integration.test_mastodon import alice_statuses, png
@@ -194,4 +197,179 @@ def test_a_community_manager_plans_a_post_from_the_studio(stack: dict[str, Any])
         assert revoked.returncode == 0 and "1 studio session(s)" in revoked.stdout, revoked.stderr
         small.goto(base + "/calendar")
         expect(small).to_have_url(re.compile(r"/signin\?next=%2Fcalendar$"))
+        browser.close()
+
+
+def sign_in(page: Any, base: str, home: Path, email: str) -> None:
+    """The member asks for a link, finds it in the outbox and confirms."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/signin")
+    asked = time.time() - 1
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_role("button", name="Recevoir le lien").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.goto(outbox_link(home, email, r"http://127\.0\.0\.1:\d+/signin/\S+", asked))
+    page.get_by_role("button", name="Continuer").click()
+    expect(page).to_have_url(re.compile(r"/calendar$"))
+
+
+def masto_statuses(api: str, username: str) -> list[dict[str, Any]]:
+    from tests.integration.test_mastodon import as_user
+
+    me = as_user(api, "carol_token", "GET", "/api/v1/accounts/lookup", params={"acct": username})
+    return as_user(api, "carol_token", "GET", f"/api/v1/accounts/{me['id']}/statuses")
+
+
+@pytest.mark.slow
+def test_a_mastodon_account_connected_from_the_studio_publishes(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """Reconnect the Mastodon account as bob from the browser: the token lands in SSM
+    (SecureString), the configuration file names it, and the next post goes out as bob."""
+    import boto3
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium()
+    axe_script()
+    base, home, api = stack["info"]["url"], stack["home"], stack["api"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.get_by_role("link", name="Comptes").click()
+        expect(page.locator("[data-account=masto]")).to_contain_text(api)
+        accessible(page, "accounts")
+        shot(page, "accounts-laptop")
+        page.get_by_role("link", name="Reconnecter masto").click()
+        page.get_by_label("Adresse de l'instance").fill(api)
+        accessible(page, "connect-mastodon")
+        page.get_by_role("button", name="Continuer").click()
+        host = api.split("://", 1)[1]
+        go = page.get_by_role("link", name=f"Continuer vers {host}")
+        accessible(page, "connect-continue")
+        shot(page, "connect-continue")
+        go.click()
+        # The instance's own consent page: pick bob and allow.
+        page.get_by_role("button", name=re.compile(r"@bob\b")).click()
+        expect(page.get_by_role("status")).to_contain_text("Mastodon est connecté : @bob@")
+        accessible(page, "connected")
+        shot(page, "connected")
+
+        # Phone-sized: the Accounts page and the Connect form fit and pass axe.
+        phone = browser.new_context(
+            viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
+        )
+        small = phone.new_page()
+        for name, path in (
+            ("accounts-phone", "/accounts"),
+            ("connect-phone", "/accounts/connect/bluesky"),
+        ):
+            small.goto(base + path)
+            fits(small, name)
+            accessible(small, name)
+            shot(small, name)
+
+        info = stack["info"]
+        ssm = boto3.client(
+            "ssm",
+            endpoint_url=info["aws_endpoint"],
+            region_name=info["region"],
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
+        )
+        found = ssm.get_parameter(Name="/portevoix/mastodon/masto", WithDecryption=True)
+        assert found["Parameter"]["Type"] == "SecureString"
+        token = found["Parameter"]["Value"]
+        assert token not in (home / "state" / "journal.jsonl").read_text()  # not in the table
+        saved = yaml.safe_load((stack["tmp"] / "brand.yaml").read_text(encoding="utf-8"))
+        masto = next(a for a in saved["accounts"] if a.get("id") == "masto")
+        assert masto["secret"] == "ssm:/portevoix/mastodon/masto"
+
+        # The first post through the connected account goes out as bob.
+        created = cli(home, "post", "create", str(write_post(stack["tmp"], "first.yaml")), "--json")
+        assert created.returncode == 0, created.stderr
+        post_id = json.loads(created.stdout)["post_id"]
+        page.goto(outbox_link(home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/a/[\w-]+"))
+        page.get_by_role("button", name="Valider").click()
+        wait_status(stack, post_id, "published")
+        (toot,) = masto_statuses(api, "bob")
+        assert "précommandes" in toot["content"].lower()
+        browser.close()
+
+
+@pytest.mark.slow
+def test_settings_add_a_feed_and_a_keyword_refuse_an_invalid_one_and_restore(
+    stack: dict[str, Any],  # noqa: F811
+    feed_server: Any,
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    chromium()
+    axe_script()
+    base, home = stack["info"]["url"], stack["home"]
+    feed_server.set(
+        "/site.html",
+        b'<!doctype html><html><head><title>V</title><link rel="alternate" '
+        b'type="application/rss+xml" href="/feed.xml"></head><body></body></html>',
+        "text/html",
+    )
+    feed_server.set(
+        "/feed.xml",
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Velo Mag</title>'
+        b"<link>https://velo.example/</link><item><title>Urban 3</title>"
+        b"<link>https://velo.example/u3</link></item></channel></rss>",
+    )
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.get_by_role("link", name="Réglages").click()
+        accessible(page, "settings")
+        shot(page, "settings-laptop")
+        first = int(page.locator("[data-version]").first.get_attribute("data-version"))
+
+        # A feed by its site's page: tested, the advertised feed found, the diff, then saved.
+        page.get_by_label("Adresse du flux ou du site").fill(feed_server.url("/site.html"))
+        page.get_by_role("button", name="Tester et ajouter").click()
+        expect(page.locator("pre.diff")).to_contain_text(feed_server.url("/feed.xml"))
+        accessible(page, "settings-review")
+        shot(page, "settings-review")
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text(f"version {first + 1}")
+        expect(page.locator(f"[data-feed='{feed_server.url('/feed.xml')}']")).to_be_visible()
+
+        # A topic with no keyword is refused, the field named; then a real keyword.
+        topics = page.get_by_label("Un thème par ligne")
+        topics.fill("vélo:")
+        page.get_by_role("button", name="Vérifier les changements Thèmes et mots-clés").click()
+        expect(page.get_by_role("alert")).to_contain_text("topics: topic 'vélo' has no keywords")
+        accessible(page, "settings-refused")
+        page.get_by_label("Un thème par ligne").fill("vélo: Urban 3")
+        page.get_by_role("button", name="Vérifier les changements Thèmes et mots-clés").click()
+        expect(page.locator("pre.diff")).to_contain_text("Urban 3")
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text(f"version {first + 2}")
+        saved = yaml.safe_load((stack["tmp"] / "brand.yaml").read_text(encoding="utf-8"))
+        assert saved["topics"] == {"vélo": ["Urban 3"]}  # the local file follows the studio
+        assert saved["feeds"][-1]["url"] == feed_server.url("/feed.xml")
+
+        # Restore the version before the feed: both changes are undone.
+        page.get_by_role("button", name=f"Restaurer Version {first}").click()
+        expect(page.locator("pre.diff")).to_contain_text("Urban 3")
+        page.get_by_role("button", name="Enregistrer").click()
+        expect(page.get_by_role("status")).to_contain_text(f"version {first + 3}")
+        restored = yaml.safe_load((stack["tmp"] / "brand.yaml").read_text(encoding="utf-8"))
+        assert "topics" not in restored and not restored.get("feeds")
+
+        phone = browser.new_context(
+            viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
+        )
+        small = phone.new_page()
+        small.goto(base + "/settings")
+        fits(small, "settings-phone")
+        accessible(small, "settings-phone")
+        shot(small, "settings-phone")
         browser.close()

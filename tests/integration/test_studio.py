@@ -52,7 +52,9 @@ class Browser:
             raw,
             self.client,
         )
-        answer = routes.handle(self.config, request)
+        # A callable: the configuration as the stack reads it now (the studio edits it).
+        config = self.config() if callable(self.config) else self.config
+        answer = routes.handle(config, request)
         for c in answer.cookies:
             name, _, rest = c.partition("=")
             value = rest.split(";", 1)[0]

@@ -82,3 +82,25 @@ def test_the_model_covers_what_the_benchmark_measured() -> None:
         assert cost.USAGE[key] >= measured[key] * 0.9, (
             f"{key}: model {cost.USAGE[key]} < measured {measured[key]}"
         )
+
+
+def test_the_example_costs_at_most_15_cents_a_month_even_with_every_account_enabled() -> None:
+    """The example as shipped (accounts disabled) and as used (all connected, tokens in SSM)."""
+    from portevoix.core.config import parse_config
+
+    text = (ROOT / "config" / "example.yaml").read_text(encoding="utf-8")
+    enabled = "\n".join(line for line in text.splitlines() if "enabled: false" not in line)
+    for source in (text, enabled):
+        est = cost.estimate(cost.Workload.from_config(parse_config(source)))
+        assert est.total <= 0.15, cost.render(est)
+        assert not any(line.service == "Secrets Manager" for line in est.lines)
+    assert len(parse_config(enabled).accounts) == 9
+    # The compact configuration fits a Standard parameter (free): no SSM line.
+    assert not any(line.service == "SSM" for line in est.lines)
+
+
+def test_a_configuration_over_4_kb_needs_the_advanced_tier() -> None:
+    big = make_config(feeds=[{"url": f"https://feed-{i}.example/rss.xml"} for i in range(150)])
+    est = cost.estimate(cost.Workload.from_config(big))
+    (line,) = [x for x in est.lines if x.service == "SSM"]
+    assert line.cost == pytest.approx(pricing.PRICES["ssm_advanced_parameter_month"])

@@ -88,6 +88,24 @@ def _with_version(checked: AccountStatus, account: Any, now: datetime) -> Accoun
     return checked
 
 
+CONNECTABLE = ("mastodon", "bluesky", "linkedin", "facebook", "instagram", "x")
+
+
+def _reconnect(status: AccountStatus) -> dict[str, str]:
+    """The studio's "Reconnect" page of an account whose token the studio can renew."""
+    if status.network not in CONNECTABLE or status.notes:  # an API version, not a token
+        return {}
+    from urllib.parse import quote
+
+    from portevoix.core import settings
+
+    url = (
+        f"{settings.links_base_url()}/accounts/connect/{status.network}"
+        f"?account={quote(status.account)}"
+    )
+    return {"link": url, "link_label": "→ "}
+
+
 def alert(
     config: Any, statuses: list[AccountStatus], now: datetime | None = None
 ) -> list[dict[str, Any]]:
@@ -111,6 +129,7 @@ def alert(
                     for lang in ("fr", "en")
                 },
                 "level": "error",
+                **_reconnect(s),
             }
             for s in troubled
         ]

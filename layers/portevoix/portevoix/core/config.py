@@ -176,6 +176,9 @@ SecretRef = Annotated[str, AfterValidator(_check_secret)]
 class _Account(_Model):
     id: str | None = Field(default=None, description="Stable slug; defaults to the network's name.")
     read: bool = Field(default=True, description="Poll this account for mentions.")
+    enabled: bool = Field(
+        default=True, description="false: kept in the file, neither read nor published to."
+    )
 
     @field_validator("id")
     @classmethod
@@ -544,7 +547,20 @@ class Config(_Model):
                     f"accounts[{i}]: a second account with id {account.key!r}: give each an id"
                 )
             seen.add(account.key)
+        # Disabled accounts are validated (errors keep their place in the file) and set
+        # aside: nothing reads or publishes through them; the studio can reconnect them.
+        object.__setattr__(self, "_all_accounts", list(self.accounts))
+        object.__setattr__(self, "accounts", [a for a in self.accounts if a.enabled])
         return self
+
+    @property
+    def all_accounts(self) -> list[Any]:
+        """Every account in the file's order, disabled ones included."""
+        return list(getattr(self, "_all_accounts", self.accounts))
+
+    @property
+    def disabled_accounts(self) -> list[Any]:
+        return [a for a in self.all_accounts if not a.enabled]
 
     @cached_property
     def tz(self) -> ZoneInfo:

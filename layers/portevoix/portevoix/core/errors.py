@@ -147,3 +147,11 @@ class ModerationError(PortevoixError):
 
 class ReportError(PortevoixError):
     """A report cannot be made as asked (a malformed week, say)."""
+
+
+class ConfigConflict(PortevoixError):
+    """The configuration changed since the page that edits it was opened."""
+
+
+class ConnectError(PortevoixError):
+    """An account could not be connected; says at which step and what to do."""

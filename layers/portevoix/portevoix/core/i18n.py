@@ -634,6 +634,159 @@ _MONTHS = {
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
 }
 
+# The studio's Accounts pages (connecting networks).
+MESSAGES.update(
+    {
+        "studio.accounts": {"fr": "Comptes", "en": "Accounts"},
+        "studio.back": {"fr": "Retour", "en": "Back"},
+        "connect.configured": {"fr": "Comptes configurés", "en": "Configured accounts"},
+        "connect.none": {"fr": "Aucun compte pour l'instant.", "en": "No account yet."},
+        "connect.disabled": {"fr": "désactivé", "en": "disabled"},
+        "connect.reconnect": {"fr": "Reconnecter", "en": "Reconnect"},
+        "connect.add": {"fr": "Connecter un compte", "en": "Connect an account"},
+        "connect.connect": {"fr": "Connecter {network}", "en": "Connect {network}"},
+        "connect.reconnecting": {
+            "fr": "Vous reconnectez le compte « {account} » : son jeton sera remplacé.",
+            "en": "You are reconnecting the account “{account}”: its token will be replaced.",
+        },
+        "connect.instance": {"fr": "Adresse de l'instance", "en": "Instance address"},
+        "connect.instance_hint": {
+            "fr": "Par exemple mastodon.social. Vous y autoriserez Porte-voix à lire et publier (droits read et write).",
+            "en": "For example mastodon.social. You will allow Porte-voix to read and post there (read and write scopes).",
+        },
+        "connect.handle": {"fr": "Identifiant Bluesky", "en": "Bluesky handle"},
+        "connect.app_password": {"fr": "Mot de passe d'application", "en": "App password"},
+        "connect.app_password_hint": {
+            "fr": "Créez-le dans Bluesky : Réglages > Confidentialité et sécurité > Mots de passe d'application. Jamais le mot de passe du compte.",
+            "en": "Create it in Bluesky: Settings > Privacy and security > App passwords. Never the account's own password.",
+        },
+        "connect.service": {"fr": "Serveur", "en": "Server"},
+        "connect.bluesky_go": {"fr": "Vérifier et connecter", "en": "Check and connect"},
+        "connect.oauth_intro": {
+            "fr": "Vous allez vous connecter à {network} et autoriser l'application de la marque. Porte-voix garde le jeton dans AWS (SSM, chiffré), jamais dans la configuration.",
+            "en": "You will sign in to {network} and allow the brand's app. Porte-voix keeps the token in AWS (SSM, encrypted), never in the configuration.",
+        },
+        "connect.app_needed": {
+            "fr": "Pour connecter {network}, la marque a besoin de sa propre application de développeur, une fois :",
+            "en": "To connect {network}, the brand needs its own developer app, once:",
+        },
+        "connect.app_step1": {
+            "fr": "Créez l'application sur le portail développeur de {network}, avec cette adresse de retour (redirect URI) :",
+            "en": "Create the app in {network}'s developer portal, with this redirect URI:",
+        },
+        "connect.app_step2": {
+            "fr": "Enregistrez son identifiant et son secret dans le paramètre SSM SecureString",
+            "en": "Store its client id and secret in the SSM SecureString parameter",
+        },
+        "connect.app_step3": {
+            "fr": "Revenez sur cette page : le bouton « Continuer » apparaîtra.",
+            "en": "Come back to this page: the “Continue” button will be there.",
+        },
+        "connect.continue_intro": {
+            "fr": "Vous allez quitter le studio pour {host}, où vous autoriserez Porte-voix. Vous reviendrez ensuite ici.",
+            "en": "You are leaving the studio for {host}, where you will allow Porte-voix. You will then come back here.",
+        },
+        "connect.continue_to": {"fr": "Continuer vers {host}", "en": "Continue to {host}"},
+        "connect.continue_hint": {
+            "fr": "Ce lien est valable 15 minutes et ne sert qu'une fois.",
+            "en": "This link is valid for 15 minutes and works once.",
+        },
+        "connect.choose": {
+            "fr": "Quel compte Porte-voix doit-il utiliser ?",
+            "en": "Which account should Porte-voix use?",
+        },
+        "connect.done": {
+            "fr": "{network} est connecté : {who}, sous le nom « {account} ». Le jeton est dans SSM (chiffré) et le compte dans la configuration.",
+            "en": "{network} is connected: {who}, as “{account}”. The token is in SSM (encrypted) and the account in the configuration.",
+        },
+    }
+)
+
+# The studio's Settings page.
+MESSAGES.update(
+    {
+        "studio.settings": {"fr": "Réglages", "en": "Settings"},
+        "settings.title": {"fr": "Réglages", "en": "Settings"},
+        "settings.intro": {
+            "fr": "La configuration de la marque (version {version}). Chaque modification est vérifiée, montrée avant d'être enregistrée, et les versions précédentes restent restaurables. Les fonctions la relisent en 5 minutes au plus.",
+            "en": "The brand's configuration (version {version}). Every change is checked, shown before it is saved, and earlier versions can be restored. The functions read it again within 5 minutes.",
+        },
+        "settings.problems": {"fr": "À corriger", "en": "To fix"},
+        "settings.feeds": {"fr": "Flux et sites suivis", "en": "Feeds and sites"},
+        "settings.remove": {"fr": "Retirer", "en": "Remove"},
+        "settings.add_feed": {"fr": "Ajouter un flux", "en": "Add a feed"},
+        "settings.feed_url": {"fr": "Adresse du flux ou du site", "en": "Feed or site address"},
+        "settings.feed_url_hint": {
+            "fr": "Un flux RSS, Atom ou JSON Feed, ou la page d'un site : Porte-voix le lit tout de suite et suit le flux que la page annonce.",
+            "en": "An RSS, Atom or JSON Feed, or a site's page: Porte-voix reads it at once and follows the feed the page advertises.",
+        },
+        "settings.feed_name": {"fr": "Nom (facultatif)", "en": "Name (optional)"},
+        "settings.feed_topics": {
+            "fr": "Thèmes (séparés par des virgules)",
+            "en": "Topics (comma-separated)",
+        },
+        "settings.test_add": {"fr": "Tester et ajouter", "en": "Test and add"},
+        "settings.topics": {"fr": "Thèmes et mots-clés", "en": "Topics and keywords"},
+        "settings.topics_label": {
+            "fr": "Un thème par ligne : « thème : mot-clé, mot-clé »",
+            "en": "One topic a line: “topic: keyword, keyword”",
+        },
+        "settings.competitors": {"fr": "Concurrents", "en": "Competitors"},
+        "settings.competitors_label": {
+            "fr": "Un concurrent par ligne : « Nom : alias, alias »",
+            "en": "One competitor a line: “Name: alias, alias”",
+        },
+        "settings.team": {"fr": "Équipe", "en": "Team"},
+        "settings.team_label": {
+            "fr": "Membres (YAML : email, name, language, digest, report)",
+            "en": "Members (YAML: email, name, language, digest, report)",
+        },
+        "settings.approvers": {"fr": "Validation", "en": "Approvers"},
+        "settings.approvers_label": {
+            "fr": "Qui valide les publications (YAML, une adresse par ligne « - »)",
+            "en": "Who approves posts (YAML, one “- address” a line)",
+        },
+        "settings.charter": {"fr": "Charte éditoriale", "en": "Editorial charter"},
+        "settings.charter_label": {
+            "fr": "La charte (YAML : default, networks)",
+            "en": "The charter (YAML: default, networks)",
+        },
+        "settings.templates": {"fr": "Modèles de réponse", "en": "Reply templates"},
+        "settings.templates_label": {
+            "fr": "Les modèles (YAML : nom, intents, fr, en)",
+            "en": "The templates (YAML: name, intents, fr, en)",
+        },
+        "settings.yaml": {
+            "fr": "Toute la configuration (YAML)",
+            "en": "The whole configuration (YAML)",
+        },
+        "settings.yaml_label": {
+            "fr": "YAML (vos commentaires sont gardés ici)",
+            "en": "YAML (your comments are kept here)",
+        },
+        "settings.review": {"fr": "Vérifier les changements", "en": "Review the changes"},
+        "settings.history": {"fr": "Versions", "en": "Versions"},
+        "settings.version": {"fr": "Version {version}", "en": "Version {version}"},
+        "settings.restore": {"fr": "Restaurer", "en": "Restore"},
+        "settings.current": {"fr": "actuelle", "en": "current"},
+        "settings.review_title": {
+            "fr": "Vérifier avant d'enregistrer",
+            "en": "Review before saving",
+        },
+        "settings.diff": {
+            "fr": "Lignes retirées (-) et ajoutées (+)",
+            "en": "Lines removed (-) and added (+)",
+        },
+        "settings.unchanged": {"fr": "Rien ne change.", "en": "Nothing changes."},
+        "settings.save": {"fr": "Enregistrer", "en": "Save"},
+        "settings.cancel": {"fr": "Annuler", "en": "Cancel"},
+        "settings.saved": {
+            "fr": "Enregistré : version {version}.",
+            "en": "Saved: version {version}.",
+        },
+    }
+)
+
 
 def t(lang: str, key: str, **values: Any) -> str:
     """The message ``key`` in ``lang`` (French when the language is unknown)."""

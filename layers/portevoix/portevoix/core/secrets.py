@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from portevoix.core import aws
 from portevoix.core.errors import SecretError  # noqa: F401 - re-exported
@@ -18,6 +19,8 @@ TTL_SECONDS = 300
 _cache: dict[str, tuple[float, str]] = {}
 _known: set[str] = set()
 _lock = threading.Lock()
+# Called with (ref, value) after each write (the local mode keeps its tokens on disk).
+after_store: list[Callable[[str, str], None]] = []
 
 
 def resolve(ref: str, *, fresh: bool = False) -> str:
@@ -102,6 +105,8 @@ def store(ref: str, value: str) -> None:
     with _lock:
         _cache[ref] = (time.monotonic() + TTL_SECONDS, value)
         _known.add(value)
+    for hook in after_store:
+        hook(ref, value)
 
 
 class Secret:

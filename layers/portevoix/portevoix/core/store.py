@@ -123,6 +123,11 @@ def throttle_key(kind: str, subject: str, window: int) -> Key:
     return f"THROTTLE#{kind}#{subject}", f"W{window}"
 
 
+def connect_key(state: str) -> Key:
+    """An account connection under way: its OAuth ``state`` (single use, 15 minutes)."""
+    return f"CONNECT#{state}", "CONNECT"
+
+
 def calendar_version_key() -> Key:
     """A counter every change to a post bumps: cached calendar reads compare it."""
     return "CALENDAR", "VERSION"
@@ -263,6 +268,10 @@ def _conditional(call: Any) -> bool:
         raise
 
 
+def put(item: dict[str, Any]) -> None:
+    _ddb().put_item(TableName=table_name(), Item=to_ddb(item))
+
+
 def put_if_absent(item: dict[str, Any]) -> bool:
     """Create ``item`` unless its key exists; True when it was created."""
     return _conditional(
@@ -298,6 +307,15 @@ def get(pk: str, sk: str) -> dict[str, Any] | None:
         TableName=table_name(), Key={"PK": {"S": pk}, "SK": {"S": sk}}, ConsistentRead=True
     )
     item = resp.get("Item")
+    return from_ddb(item) if item else None
+
+
+def take(pk: str, sk: str) -> dict[str, Any] | None:
+    """Delete the item and return what it held: one caller only ever gets it (single use)."""
+    resp = _ddb().delete_item(
+        TableName=table_name(), Key={"PK": {"S": pk}, "SK": {"S": sk}}, ReturnValues="ALL_OLD"
+    )
+    item = resp.get("Attributes")
     return from_ddb(item) if item else None
 
 

@@ -562,3 +562,8 @@ def static(ctx: Ctx, name: str) -> Response:
         ctype,
         headers={"Cache-Control": "public, max-age=3600"},
     )
+
+
+# The Accounts and Settings pages register their routes in this table too.
+from portevoix.web import accounts as _accounts  # noqa: E402, F401
+from portevoix.web import settings as _settings  # noqa: E402, F401
