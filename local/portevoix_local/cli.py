@@ -781,10 +781,17 @@ def cmd_post(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
+    from portevoix_local.serve import _free_port
+
     home = (Path(args.home) if args.home else default_home()) / "demo"
+    port = args.port or _free_port()
+    if args.serve:
+        _port_free(port)
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
+    base = f"http://127.0.0.1:{port}"
+    os.environ["APPROVAL_BASE_URL"] = base  # where every link of the demo's emails points
     say = print
     with ExitStack() as stack_of:
         server = stack_of.enter_context(FeedServer(demo.routes()))
@@ -835,6 +842,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "\n5. A post through the publish workflow (the deployed state machine, run by moto):"
             )
             _demo_workflow(home, text, config, say)
+            os.environ["APPROVAL_BASE_URL"] = base
         say(
             f"\n{6 if mastodon else 4}. The report of this week so far (every Monday, the past week):"
         )
@@ -845,8 +853,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "Run it on your own sources: cp config/example.yaml portevoix.yaml, edit, then "
             "`portevoix veille` and `portevoix digest`."
         )
+        if args.serve:
+            _demo_serve(home, text, config, port, say)
+        else:
+            say(
+                f"The links in these emails point to {base}: `portevoix demo --serve` runs the "
+                "demo again and keeps its servers up until Ctrl-C."
+            )
     ok = first["new_items"] > 0 and second["new_items"] == 0 and len(sent) > 0 and reported
     return EXIT_OK if ok else EXIT_PARTIAL
+
+
+def _demo_serve(home: Path, text: str, config: Any, port: int, say: Any) -> None:
+    """Keep the demo's stack (and its feed and Mastodon servers) up until Ctrl-C."""
+    import signal
+
+    server = LocalServer(
+        home, text, config, port=port, fire_schedules=False, config_path=home / "portevoix.yaml"
+    ).start()
+    say(
+        f"\nThe demo is up until Ctrl-C: its email links work, and the studio is at "
+        f"http://127.0.0.1:{server.port} (sign in as {config.team[0].email}; the link "
+        f"arrives in {home / 'outbox'}).",
+    )
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, lambda *a: server.stop_event.set())
+    try:
+        while not server.stop_event.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        say("stopped.")
 
 
 def _demo_report(config: Any, say: Any) -> bool:
@@ -1153,6 +1192,12 @@ def build_parser() -> argparse.ArgumentParser:
         post_actions.choices[action].set_defaults(func=cmd_post)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="then keep the demo's servers up (its email links work) until Ctrl-C",
+    )
+    p.add_argument("--port", type=int, default=8787, help="where its links point (0: any free)")
     p.set_defaults(func=cmd_demo)
     return parser
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,7 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert "replied to @bob" in result.stdout and "no duplicate" in result.stdout
     assert re.search(r"approved through the page.*\n\s+mastodon: published https://", result.stdout)
     assert "Traceback" not in result.stdout + result.stderr
+    assert "`portevoix demo --serve` runs the demo again" in result.stdout
     outbox = tmp_path / "demo" / "outbox"
     names = sorted(p.name for p in outbox.iterdir())
     assert len([n for n in names if "-digest-" in n and n.endswith(".html")]) == 2  # fr and en
@@ -157,6 +159,48 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
         any("-inbox-batch" in n for n in names)
         and "The grouped inbox email lists 4 message(s)" in result.stdout
     )
+
+
+def test_demo_serve_keeps_its_links_alive_until_stopped(tmp_path: Path) -> None:
+    """Without --serve the demo says how to reopen its links; with it, they answer."""
+    import signal
+    import socket
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PORTEVOIX_"))}
+    env.update(PORTEVOIX_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "portevoix_local.cli", "demo", "--serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "until Ctrl-C" in line or proc.poll() is not None:
+                break
+        assert "until Ctrl-C" in "".join(lines), "".join(lines)
+        inbox = next((tmp_path / "demo" / "outbox").glob("*-inbox-batch*.eml")).read_text()
+        link = re.search(rf"http://127\.0\.0\.1:{port}/m/[\w-]+", inbox.replace("=\n", ""))
+        assert link, "the inbox email links to the demo's server"
+        page = requests.get(link.group(0), timeout=10)
+        assert page.status_code == 200 and "<form" in page.text
+        assert requests.get(f"http://127.0.0.1:{port}/signin", timeout=10).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and "stopped." in out
 
 
 def test_accounts_check(tmp_path: Path, api: str) -> None:
