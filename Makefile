@@ -5,7 +5,7 @@ SAM_VENV ?= .venv-sam
 PY := $(VENV)/bin/python
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: demo test lint bench install sam build validate clean axe
+.PHONY: demo test lint bench install sam build validate clean axe catalogs
 
 demo: install            ## run the monitoring job locally on bundled sample feeds
 	$(VENV)/bin/portevoix demo
@@ -19,6 +19,9 @@ tests/e2e/axe/node_modules/axe-core/axe.min.js: tests/e2e/axe/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tests/e2e/axe --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the accessibility check will be skipped (or fail in CI)"; fi
+
+catalogs: install         ## compile the translation catalogs (.po -> .mo) after editing them
+	$(PY) -m portevoix_local.catalogs
 
 lint: install
 	$(VENV)/bin/ruff check layers functions tests bench

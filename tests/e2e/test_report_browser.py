@@ -38,8 +38,8 @@ def test_report_renders_its_charts_in_a_browser(seeded: Any, tmp_path: Any) -> N
                 )
                 by = {(b["chart"], b["label"]): b for b in bars}
                 # Mentions per day: Monday 6, Wednesday 3, Friday 2 (days with none draw no bar).
-                monday = by[("volume", "lun. 16" if lang == "fr" else "Mon 16")]
-                wednesday = by[("volume", "mer. 18" if lang == "fr" else "Wed 18")]
+                monday = by[("volume", "lun. 16" if lang == "fr" else "16 Mon")]
+                wednesday = by[("volume", "mer. 18" if lang == "fr" else "18 Wed")]
                 assert monday["value"] == 6 and wednesday["value"] == 3
                 assert wednesday["width"] / monday["width"] == pytest.approx(0.5, abs=0.03)
                 assert monday["width"] / monday["track"] == pytest.approx(1.0, abs=0.02)

@@ -54,7 +54,7 @@ def test_each_account_gets_a_status(aws: Any, api: str, monkeypatch: pytest.Monk
     assert {s["lang"] for s in sent} == {"fr", "en"}
     texts = {m["To"]: parts(m)[0] for m in sent_messages()}
     fr = texts["camille@brand.example"]
-    assert "2 compte(s) à reconnecter" in next(
+    assert "2 comptes à reconnecter" in next(
         m["Subject"] for m in sent_messages() if m["To"] == "camille@brand.example"
     )
     assert "soon · mastodon (@bob): Expire bientôt" in fr and "revoked · mastodon: Refusé" in fr

@@ -110,7 +110,7 @@ def test_digest_in_each_language_with_mentions_on_top(seeded: Any, tmp_path: Pat
     fr_text, fr_html = parts(msgs["camille@brand.example"])
     en_text, en_html = parts(msgs["alex@brand.example"])
     assert msgs["camille@brand.example"]["Subject"].startswith("[Porte-voix] Veille du")
-    assert "6 nouveauté(s), 3 mention(s)" in msgs["camille@brand.example"]["Subject"]
+    assert "6 nouveautés, 3 mentions" in msgs["camille@brand.example"]["Subject"]
     assert "Monitoring digest" in msgs["alex@brand.example"]["Subject"]
     assert "Mentions de Porte-voix" in fr_text and "Mentions of Porte-voix" in en_text
     # Mentions first, then topics, then competitors, then the rest.
@@ -187,7 +187,9 @@ def test_members_who_opt_out_get_nothing(aws: Any) -> None:
 def test_digest_window_is_shown_in_the_brand_time_zone(aws: Any) -> None:
     end = datetime(2026, 7, 1, 6, 0, tzinfo=UTC)  # 08:00 in Paris (summer time)
     rendered = digest.render(make_config(), digest.build(make_config(), end, "en"))
-    assert "30 Jun 2026, 08:00 and 1 Jul 2026, 08:00 (Europe/Paris)" in rendered.text
+    assert (
+        "Jun 30, 2026, 8:00\u202fAM and Jul 1, 2026, 8:00\u202fAM (Europe/Paris)" in rendered.text
+    )
     assert rss  # helper kept importable for other modules
 
 
@@ -199,4 +201,4 @@ def test_mentions_stay_in_the_digest_after_the_inbox_filed_them(seeded: Any) -> 
         filing.triage(seeded, m)
     assert store.query_gsi1("INBOX#new") == []
     sent = digest.send(seeded, NOW + timedelta(minutes=5))
-    assert "3 mention(s)" in sent[0]["subject"]  # the spam-free mentions of the day
+    assert "3 mentions" in sent[0]["subject"]  # the spam-free mentions of the day

@@ -107,7 +107,7 @@ def test_the_batched_inbox_email_lists_what_needs_a_reply_once(seeded: Any) -> N
     sent = filing.send_batch(config, NOW)
     assert len(sent) == 1  # the question; the crisis was already told, the spam is ignored
     batch = [m for m in sent_messages() if "Boîte de réception" in m["Subject"]]
-    assert "1 message(s)" in batch[0]["Subject"] and "Question" in parts(batch[0])[0]
+    assert "1 message à traiter" in batch[0]["Subject"] and "Question" in parts(batch[0])[0]
     assert filing.send_batch(config, NOW) == []
 
 

@@ -357,7 +357,7 @@ def test_sent_once_in_each_language_with_the_csv(seeded: Any) -> None:
     fr = messages["camille@brand.example"]
     assert (
         fr["Subject"].strip()
-        == "[Porte-voix] Rapport de la semaine 2026-W47 : 12 mention(s), 5 publication(s)"
+        == "[Porte-voix] Rapport de la semaine 2026-W47 : 12 mentions, 5 publications"
     )
     text, html = parts(fr)
     assert "<script>alert" not in html and "&lt;script&gt;" in html

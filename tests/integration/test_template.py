@@ -101,6 +101,10 @@ def test_sam_build_produces_a_lean_compiled_layer(tmp_path: Path) -> None:
             text = (layer / "portevoix" / name).read_text(encoding="utf-8")
             assert "import moto" not in text and "from moto" not in text, name
     assert (layer / "feedparser").is_dir() and (layer / "pydantic_core").is_dir()
+    # Babel's CLDR data for the catalogs' languages only (about 1 MB of its 30).
+    kept = {p.stem for p in (layer / "babel" / "locale-data").glob("*.dat")}
+    assert {"root", "fr", "en", "fr_FR", "en_GB"} <= kept and "de" not in kept, sorted(kept)[:20]
+    assert len(kept) < 250  # fr_*, en_* and root, of about 1,000
     # arm64 Linux wheels, whatever machine built it.
     assert any("aarch64" in p.name for p in (layer / "pydantic_core").glob("_pydantic_core*.so"))
     if "compiled .pyc" in result.stdout + result.stderr:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import notices, store
-from portevoix.core.i18n import format_date, t
+from portevoix.core.i18n import format_date, languages, t
 from portevoix.core.secrets import SecretError
 from portevoix.core.timeutil import iso
 from portevoix.networks import NetworkError, build, versions
@@ -126,7 +126,7 @@ def alert(
                 "label": f"{s.account} · {s.network}" + (f" ({s.identity})" if s.identity else ""),
                 "text": {
                     lang: f"{t(lang, 'accounts.' + s.status)} : {s.said(lang)}"
-                    for lang in ("fr", "en")
+                    for lang in languages()
                 },
                 "level": "error",
                 **_reconnect(s),
@@ -134,7 +134,7 @@ def alert(
             for s in troubled
         ]
         by_lang = {
-            lang: {"when": format_date(now.astimezone(config.tz), lang)} for lang in ("fr", "en")
+            lang: {"when": format_date(now.astimezone(config.tz), lang)} for lang in languages()
         }
         sent = notices.send(
             config,

@@ -28,7 +28,16 @@ from pydantic import (
 
 from portevoix.core.errors import ConfigError
 
-Language = Literal["fr", "en"]
+
+def _language(value: str) -> str:
+    from portevoix.core.i18n import languages
+
+    if value not in languages():
+        raise ValueError(f"{value!r} has no catalog; languages: {', '.join(languages())}")
+    return value
+
+
+Language = Annotated[str, AfterValidator(_language)]
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from portevoix.core import links, notices, store
-from portevoix.core.i18n import t
+from portevoix.core.i18n import languages, t
 from portevoix.inbox import actions, crisis, moderation
 from portevoix.inbox.classify import Classifier
 from portevoix.inbox.replies import suggestions
@@ -83,7 +83,7 @@ def _line(m: dict[str, Any]) -> dict[str, Any]:
     who = m.get("author_handle") or m.get("author") or m.get("feed_name") or "?"
     label = {
         lang: f"{t(lang, 'inbox.intent.' + m.get('intent', 'other'))} · {who} · {m.get('source')}"
-        for lang in ("fr", "en")
+        for lang in languages()
     }
     return {
         "label": label["fr"],
@@ -112,7 +112,7 @@ def notify(
             url = links.url("mention", actions.create_link(m, now))
             offered = suggestions(config, m)
             text = {}
-            for lang in ("fr", "en"):
+            for lang in languages():
                 extra = "".join(
                     f"\n{t(lang, 'inbox.suggested')} « {n} » : {body}"
                     for n, body in offered.items()

@@ -86,10 +86,12 @@ def decide(
 
 
 def pick_language(accept_language: str | None, default: str) -> str:
-    """fr or en from an Accept-Language header."""
+    """The first language of an Accept-Language header that has a catalog."""
+    from portevoix.core.i18n import languages
+
     for part in (accept_language or "").split(","):
         code = part.split(";")[0].strip().lower()[:2]
-        if code in ("fr", "en"):
+        if code in languages():
             return code
     return default
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import links, notices, store
-from portevoix.core.i18n import format_date
+from portevoix.core.i18n import format_date, languages
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import RateLimited
 from portevoix.publishing import approval, charter, posts
@@ -32,7 +32,7 @@ def _notify(
     if "when" in values:  # a date is written in the reader's language
         when = values.pop("when")
         by_lang = {
-            lang: {"when": format_date(when.astimezone(config.tz), lang)} for lang in ("fr", "en")
+            lang: {"when": format_date(when.astimezone(config.tz), lang)} for lang in languages()
         }
     notices.send(
         config,

@@ -179,8 +179,8 @@ def render(config: Config, digest: Digest) -> Any:
         "digest.subject",
         brand=config.brand.name,
         date=format_date(local_end, lang, with_time=False),
-        items=digest.items,
-        mentions=digest.mentions,
+        items=t(lang, "count.items", count=digest.items),
+        mentions=t(lang, "count.mentions", count=digest.mentions),
     )
     return mail.render(
         "digest",

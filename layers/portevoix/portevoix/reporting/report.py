@@ -41,8 +41,8 @@ def render(config: Any, built: Built, lang: str) -> Any:
         "report.subject",
         brand=config.brand.name,
         week=built.week.label,
-        mentions=built.current.mentions,
-        posts=built.current.published,
+        mentions=t(lang, "count.mentions", count=built.current.mentions),
+        posts=t(lang, "count.posts", count=built.current.published),
     )
     filename = csv_name(config, built.week)
     rendered = mail.render("report", subject=subject, r=v, csv_file=filename)
