@@ -1127,6 +1127,40 @@ def x_oauth(x: FakeX, redirect_uri: str) -> OAuthDoor:
 def linkedin_oauth(li: FakeLinkedIn, redirect_uri: str) -> OAuthDoor:
     """LinkedIn's 3-legged flow (confidential client) and the organisations one administers."""
     li.admin_of = [li.ORG, "urn:li:organization:456"]
+    li.refresh_tokens = {"li-refresh"}
+    li.refreshed = 0
+
+    @li.route("POST", r"/oauth/v2/accessToken")
+    def refresh(req: Request) -> Reply:
+        """grant_type=refresh_token with the client's id and secret (a new access token)."""
+        p = req.form
+        if (
+            p.get("grant_type") != "refresh_token"
+            or p.get("client_id") != "li-client"
+            or p.get("client_secret") != "li-secret"
+            or p.get("refresh_token") not in li.refresh_tokens
+        ):
+            return (
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "The provided authorization grant or refresh token "
+                    "is invalid, expired or revoked",
+                },
+                {},
+            )
+        li.refreshed += 1
+        li.TOKEN = f"li-renewed-{li.next_id()}"  # the old access token stops working
+        return (
+            200,
+            {
+                "access_token": li.TOKEN,
+                "expires_in": 5_184_000,
+                "refresh_token": p["refresh_token"],
+                "refresh_token_expires_in": 30_000_000,
+            },
+            {},
+        )
 
     def grant(scopes: list[str]) -> dict[str, Any]:
         return {

@@ -328,9 +328,8 @@ def test_an_expired_x_refresh_token_asks_to_reconnect_with_the_link(
     assert "https://studio.example/accounts/connect/x?account=x" in body
 
 
-def test_linkedin_connects_an_organisation_the_member_picks(
-    stack: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def linkedin(monkeypatch: pytest.MonkeyPatch) -> Any:
     with FakeLinkedIn() as li:
         monkeypatch.setitem(
             connect.ENDPOINTS,
@@ -341,31 +340,79 @@ def test_linkedin_connects_an_organisation_the_member_picks(
                 "api": li.url,
             },
         )
-        developer_app(aws, "linkedin", "li-client", "wrong-secret")
         linkedin_oauth(li, CALLBACK)
-        browser = stack["browser"]
-        refused = browser.go("GET", consent(start(browser, "linkedin")))
-        assert refused.status == 400 and "HTTP 401" in str(refused.body)  # a wrong app secret
-        developer_app(aws, "linkedin", "li-client", "li-secret")
-        secrets.forget()
-        choose = browser.go("GET", consent(start(browser, "linkedin")))
-        body = str(choose.body)
-        assert choose.status == 200 and "Brand SAS (urn:li:organization:123)" in body, body
-        done = browser.go(
-            "POST",
-            "/accounts/choose",
-            {
-                "csrf": browser.field(choose, "csrf"),
-                "state": browser.field(choose, "state"),
-                "choice": "0",
-            },
+        yield li
+
+
+def connect_linkedin(browser: Browser) -> Any:
+    choose = browser.go("GET", consent(start(browser, "linkedin")))
+    assert choose.status == 200 and "Brand SAS (urn:li:organization:123)" in str(choose.body)
+    return browser.go(
+        "POST",
+        "/accounts/choose",
+        {
+            "csrf": browser.field(choose, "csrf"),
+            "state": browser.field(choose, "state"),
+            "choice": "0",
+        },
+    )
+
+
+def test_linkedin_connects_an_organisation_the_member_picks(
+    stack: dict[str, Any], aws: Any, linkedin: Any
+) -> None:
+    developer_app(aws, "linkedin", "li-client", "wrong-secret")
+    browser = stack["browser"]
+    refused = browser.go("GET", consent(start(browser, "linkedin")))
+    assert refused.status == 400 and "HTTP 401" in str(refused.body)  # a wrong app secret
+    developer_app(aws, "linkedin", "li-client", "li-secret")
+    secrets.forget()
+    done = connect_linkedin(browser)
+    assert done.status == 200 and "LinkedIn is connected" in str(done.body), done.body
+    entry = saved()[0]["accounts"][-1]
+    assert entry["organization"] == FakeLinkedIn.ORG and entry["base"] == linkedin.url
+    stored = json.loads(ssm_secret(aws, "/portevoix/linkedin/linkedin")[1])
+    assert stored["access_token"] == FakeLinkedIn.TOKEN and stored["expires_at"]
+    assert stored["refresh_token"] == "li-refresh" and stored["client_id"] == "li-client"
+
+
+def test_linkedin_renews_its_token_a_week_before_it_expires_then_asks_to_reconnect(
+    stack: dict[str, Any], aws: Any, linkedin: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from portevoix.core.errors import AuthError
+    from portevoix.core.timeutil import iso
+    from portevoix.networks import build
+
+    developer_app(aws, "linkedin", "li-client", "li-secret")
+    connect_linkedin(stack["browser"])
+    name = "/portevoix/linkedin/linkedin"
+
+    def expire_in(days: float) -> dict[str, Any]:
+        data = json.loads(ssm_secret(aws, name)[1])
+        data["expires_at"] = iso(datetime.now(UTC) + timedelta(days=days))
+        aws.client("ssm").put_parameter(
+            Name=name, Value=json.dumps(data), Type="SecureString", Overwrite=True
         )
-        assert done.status == 200 and "LinkedIn is connected" in str(done.body), done.body
-        entry = saved()[0]["accounts"][-1]
-        assert entry["organization"] == FakeLinkedIn.ORG and entry["base"] == li.url
-        stored = json.loads(ssm_secret(aws, "/portevoix/linkedin/linkedin")[1])
-        assert stored["access_token"] == FakeLinkedIn.TOKEN and stored["expires_at"]
-        assert stored["refresh_token"] == "li-refresh"
+        secrets.forget()
+        config = parse_config(configstore.current()[0])
+        return {"net": build(config.account("linkedin"), config), "before": data}
+
+    soon = expire_in(3)
+    assert soon["net"].check_credentials().ok
+    renewed = json.loads(ssm_secret(aws, name)[1])
+    assert linkedin.refreshed == 1 and renewed["access_token"] == linkedin.TOKEN
+    assert renewed["access_token"] != soon["before"]["access_token"]
+    assert renewed["expires_at"] > iso(datetime.now(UTC) + timedelta(days=59))
+    # The health check warns about the refresh token's end, not the access token's.
+    _, until = soon["net"].credentials()
+    assert until is not None and until > datetime.now(UTC) + timedelta(days=300)
+
+    linkedin.refresh_tokens.clear()  # a year later: LinkedIn no longer knows it
+    late = expire_in(-1)
+    with pytest.raises(AuthError, match="reconnect this account.*LinkedIn refused the refresh"):
+        late["net"].check_credentials()
 
 
 @pytest.mark.parametrize("network", ["facebook", "instagram"])

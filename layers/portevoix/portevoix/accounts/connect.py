@@ -38,6 +38,7 @@ from urllib.parse import urlencode, urlsplit
 from portevoix.core import configstore, secrets, store
 from portevoix.core.errors import ConnectError, SecretError
 from portevoix.core.timeutil import iso
+from portevoix.networks.linkedin import REFRESH_URL
 
 LIFETIME = timedelta(minutes=15)
 NETWORKS = ("mastodon", "bluesky", "linkedin", "facebook", "instagram", "x")
@@ -60,7 +61,7 @@ LINKEDIN_VERSION = "202603"
 ENDPOINTS: dict[str, dict[str, str]] = {
     "linkedin": {
         "authorize": "https://www.linkedin.com/oauth/v2/authorization",
-        "token": "https://www.linkedin.com/oauth/v2/accessToken",
+        "token": REFRESH_URL,
         "api": "https://api.linkedin.com",
     },
     "meta": {
@@ -404,9 +405,12 @@ def _linkedin(
     ends = ENDPOINTS["linkedin"]
     token = _exchange(session, ends["token"], record, code, app)
     stored = {"access_token": token.get("access_token", ""), "expires_at": _expires(token)}
-    if token.get("refresh_token"):  # granted to some apps only; kept for renewal
+    if token.get("refresh_token"):  # granted to some apps: the client renews before expiry
         stored["refresh_token"] = token["refresh_token"]
         stored["refresh_expires_at"] = _expires(token, "refresh_token_expires_in")
+        stored.update(client_id=app["client_id"], client_secret=app["client_secret"])
+        if ends["token"] != REFRESH_URL:
+            stored["token_url"] = ends["token"]  # where it renews (a fake, in tests)
     headers = {
         "Authorization": f"Bearer {stored['access_token']}",
         "LinkedIn-Version": LINKEDIN_VERSION,

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from portevoix.core.timeutil import iso
+from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import versions
 from portevoix.networks.base import (
+    AuthError,
     Health,
     Limits,
     Mention,
@@ -26,6 +27,7 @@ from portevoix.networks.base import (
     Watermark,
     graphemes,
 )
+from portevoix.networks.oauth import RefreshedToken
 
 # Posts' commentary is "little" text: these characters open elements (mentions, hashtags,
 # templates) and must be escaped with a backslash to be plain text, or LinkedIn cuts the
@@ -50,8 +52,17 @@ def _ms(value: Any) -> str | None:
         return None
 
 
-class LinkedIn(Network):
+# "Refresh Tokens with OAuth 2.0" (learn.microsoft.com/linkedin/shared/authentication/
+# programmatic-refresh-tokens): access tokens last 60 days, refresh tokens 365; the
+# refresh is a POST of grant_type=refresh_token with the client's id and secret.
+REFRESH_URL = "https://www.linkedin.com/oauth/v2/accessToken"
+
+
+class LinkedIn(RefreshedToken, Network):
     name = "linkedin"
+    label = "LinkedIn"
+    early = timedelta(days=7)  # renewed a week ahead: the daily check does it in time
+    lifetime = 60 * 24 * 3600
     limits = Limits(
         max_chars=3000,
         counter=graphemes,
@@ -60,19 +71,45 @@ class LinkedIn(Network):
     )
     RECENT_POSTS = 5
 
+    def _refresh_request(self, data: dict[str, Any]) -> tuple[str, dict[str, str], Any]:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": data["refresh_token"],
+            "client_id": data["client_id"],
+            "client_secret": data.get("client_secret") or "",
+        }
+        return data.get("token_url") or REFRESH_URL, form, None
+
+    def credentials(self) -> tuple[str, Any]:
+        """A refreshable token must be reconnected only when its refresh token expires."""
+        data = self.secret_data()
+        if self._refreshable(data):
+            assert data is not None
+            return str(data.get("access_token") or ""), parse_iso(data.get("refresh_expires_at"))
+        return super().credentials()
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = kwargs.pop("headers", {})
         headers.update(
             {
-                "Authorization": f"Bearer {self.token()}",
                 "LinkedIn-Version": self.account.api_version,
                 "X-Restli-Protocol-Version": "2.0.0",
             }
         )
         try:
-            return self.http.request(
-                method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
-            )
+            for attempt in (1, 2):
+                token = self.token()
+                headers["Authorization"] = f"Bearer {token}"
+                try:
+                    return self.http.request(
+                        method, f"{self.account.base.rstrip('/')}{path}", headers=headers, **kwargs
+                    )
+                except AuthError:  # revoked early, or expired: one renewal, then reconnect
+                    if attempt == 2 or not self._refreshable(self.secret_data()):
+                        raise
+                    if not self._refresh(stale=token):
+                        raise
+            raise AssertionError("unreachable")
         except Rejected as exc:
             if exc.status != 426:
                 raise

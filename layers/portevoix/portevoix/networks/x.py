@@ -7,14 +7,11 @@ is found among the account's latest.
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from portevoix.core.errors import SecretError
-from portevoix.core.timeutil import iso, iso_or_none, parse_iso
+from portevoix.core.timeutil import iso_or_none, parse_iso
 from portevoix.networks.base import (
     AuthError,
     Health,
@@ -26,6 +23,7 @@ from portevoix.networks.base import (
     Rejected,
     Variant,
 )
+from portevoix.networks.oauth import RefreshedToken
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
@@ -62,13 +60,12 @@ NEEDS = {
 EARLY_REFRESH = timedelta(minutes=2)
 
 
-class X(Network):
+class X(RefreshedToken, Network):
     name = "x"
+    label = "X"
     limits = Limits(max_chars=280, counter=x_count, max_media=4, can_hide=True)
-
-    def __init__(self, account: Any, secret: Any, client: Any):
-        super().__init__(account, secret, client)
-        self._refreshing = threading.Lock()
+    early = EARLY_REFRESH
+    lifetime = 7200
 
     def _call(self, method: str, path: str, *, need: str = "read", **kwargs: Any) -> Any:
         headers = kwargs.pop("headers", {})
@@ -110,73 +107,19 @@ class X(Network):
             return str(data.get("access_token") or ""), None  # renewed here as needed
         return super().credentials()
 
-    def token(self) -> str:
-        data = self.secret_data()
-        if data is None:
-            return self._secret().strip()
-        expires = parse_iso(data.get("expires_at"))
-        if (
-            data.get("refresh_token")
-            and expires is not None
-            and expires - EARLY_REFRESH <= datetime.now(UTC)
-        ):
-            self._refresh(stale=str(data.get("access_token") or ""))
-            data = self.secret_data()
-        return str((data or {}).get("access_token") or "")
-
-    def _refresh(self, stale: str) -> bool:
-        """Exchange the refresh token for a new pair and store it; False without one.
-
-        X rotates refresh tokens: the stored secret is reread first, since another
-        container may have refreshed it already.
-        """
-        with self._refreshing:
-            data = self.secret_data(fresh=True)
-            if not data or not data.get("refresh_token"):
-                return False
-            if data.get("access_token") != stale:
-                return True  # renewed meanwhile by another caller
-            client_id = data.get("client_id") or ""
-            if not client_id:
-                raise AuthError(self.account_id, "the secret has a refresh_token but no client_id")
-            secret = data.get("client_secret")  # confidential clients authenticate (Basic)
-            try:
-                resp = self.http.request(
-                    "POST",
-                    f"{self.account.base.rstrip('/')}/2/oauth2/token",
-                    data={
-                        "grant_type": "refresh_token",
-                        "refresh_token": data["refresh_token"],
-                        "client_id": client_id,
-                    },
-                    auth=(client_id, secret) if secret else None,
-                    idempotent=False,
-                )
-            except Rejected as exc:
-                if self.secret_data(fresh=True) != data:
-                    return True  # rotated by another container while we asked
-                raise AuthError(
-                    self.account_id, f"X refused the refresh token ({exc})", status=exc.status
-                ) from None
-            answer = resp.json()
-            renewed = {
-                **data,
-                "access_token": answer["access_token"],
-                "refresh_token": answer.get("refresh_token") or data["refresh_token"],
-                "expires_at": iso(
-                    datetime.now(UTC) + timedelta(seconds=int(answer.get("expires_in") or 7200))
-                ),
-            }
-            if answer.get("scope"):
-                renewed["scope"] = answer["scope"]
-            try:
-                self._secret.save(json.dumps(renewed))
-            except SecretError as exc:
-                # The old refresh token is spent: the account must be connected again.
-                raise AuthError(
-                    self.account_id, f"X renewed the token but it could not be stored ({exc})"
-                ) from None
-            return True
+    def _refresh_request(self, data: dict[str, Any]) -> tuple[str, dict[str, str], Any]:
+        client_id, secret = data["client_id"], data.get("client_secret")
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": data["refresh_token"],
+            "client_id": client_id,
+        }
+        # A confidential client authenticates with Basic auth; a public one does not.
+        return (
+            f"{self.account.base.rstrip('/')}/2/oauth2/token",
+            form,
+            (client_id, secret) if secret else None,
+        )
 
     def check_credentials(self) -> Health:
         me = self._call("GET", "/2/users/me")["data"]
