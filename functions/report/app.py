@@ -59,10 +59,19 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "accounts": {s.account: s.status for s in statuses},
             "reminded": workflow.remind(config, when),
         }
-    else:  # inbox, hourly: the grouped email, at the team's hours only
-        local_hour = when.astimezone(config.tz).hour
-        notified = filing.send_batch(config, when) if local_hour in config.inbox.hours else []
-        result = {"job": job, "sent": 1 if notified else 0, "mentions": len(notified)}
+    else:  # inbox, every 15 minutes: escalations; the grouped email at the team's hours
+        from portevoix.inbox import assignment
+
+        local = when.astimezone(config.tz)
+        on_the_hour = local.minute < 15 and local.hour in config.inbox.hours
+        notified = filing.send_batch(config, when) if on_the_hour else []
+        escalated = assignment.escalate(config, when)
+        result = {
+            "job": job,
+            "sent": (1 if notified else 0) + len(escalated),
+            "mentions": len(notified),
+            "escalations": len(escalated),
+        }
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))
     logger.info("job finished", extra={"report": result})

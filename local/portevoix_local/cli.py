@@ -316,15 +316,17 @@ def cmd_inbox(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not items:
         print(f"Nothing with status {args.status}.")
-    for item in items:
-        who = item["author"] or "?"
+    from portevoix.core.text import clean_text
+
+    for item in items:  # strangers' text: no escape sequence reaches the terminal
+        who = clean_text(item["author"] or "?", 200)
         print(
             f"{item['short_id']}\n  {item['intent']} · {item['urgency']} · {item['sentiment']} · "
             f"{who} ({item['source']})"
         )
-        print(f"  {(item['text'] or '')[:160]}")
+        print(f"  {clean_text(item['text'] or '', 160)}")
         for name, body in item["suggestions"].items():
-            print(f"  → {name}: {body}")
+            print(f"  → {name}: {clean_text(body, 500)}")
     return EXIT_OK
 
 

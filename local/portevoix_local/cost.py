@@ -227,8 +227,9 @@ def estimate(w: Workload) -> Estimate:
     veille_ms = w.fetches_per_month * per_fetch_ms + items * u["poll.lambda_ms_per_new_item"]
     reply_invocations = min(mentions, runs)  # the stream batches a poll's mentions together
     reply_ms = mentions * u["reply.lambda_ms_per_mention"]
-    scheduled = runs + digests + HOURS + 3 * DAYS + reports  # veille, digest, inbox, daily jobs
-    report_runs = digests + HOURS + 3 * DAYS + reports
+    inbox_runs = 4 * HOURS  # every 15 minutes: escalations, and the grouped email on the hour
+    scheduled = runs + digests + inbox_runs + 3 * DAYS + reports  # veille, digest, daily jobs
+    report_runs = digests + inbox_runs + 3 * DAYS + reports
     report_ms = (
         report_runs * u["report.lambda_ms_per_run"]
         + reports * 14 * w.mentions_per_day * u["report.lambda_ms_per_mention"]

@@ -373,3 +373,75 @@ def test_settings_add_a_feed_and_a_keyword_refuse_an_invalid_one_and_restore(
         accessible(small, "settings-phone")
         shot(small, "settings-phone")
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_team_inbox_takes_replies_and_hides_from_the_browser(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """Two messages arrive (Mastodon and X); Camille takes one and replies with the edited
+    template, Alex sees it taken; the X insult is archived, then hidden on X."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.integration.test_mastodon import as_user
+
+    chromium()
+    axe_script()
+    base, home, api, x = stack["info"]["url"], stack["home"], stack["api"], stack["x"]
+    as_user(
+        api,
+        "bob_token",
+        "POST",
+        "/api/v1/statuses",
+        json={"status": "@alice Vous livrez en Belgique ?"},
+    )
+    insult = x.add_mention("@cyclia bande de nuls, arnaque totale, vous êtes des escrocs")
+    config = str(stack["tmp"] / "brand.yaml")
+    polled = cli(home, "veille", "--config", config, env=stack["env"])
+    assert polled.returncode == 0 and "2 new mention(s)" in polled.stdout, polled.stdout
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.get_by_role("link", name="Boîte de réception").click()
+        question = page.locator("li.msg", has_text="Vous livrez en Belgique")
+        expect(question).to_be_visible()
+        expect(page.locator("li.msg", has_text="escrocs")).to_be_visible()
+        accessible(page, "inbox")
+        shot(page, "inbox-laptop")
+        question.get_by_role("button", name=re.compile("Je m'en occupe")).click()
+        expect(page.get_by_role("status")).to_contain_text("Message pris")
+        expect(question).to_contain_text("Pris par camille@cyclia.example")
+
+        # Alex, on a phone, sees it taken.
+        other = browser.new_context(viewport=PHONE, locale="fr-FR")
+        alex = other.new_page()
+        sign_in(alex, base, home, "alex@cyclia.example")
+        alex.goto(base + "/inbox")
+        expect(alex.locator("li.msg", has_text="Vous livrez")).to_contain_text(
+            "Pris par camille@cyclia.example"
+        )
+        fits(alex, "inbox-phone")
+        accessible(alex, "inbox-phone")
+        shot(alex, "inbox-phone")
+
+        # Camille replies from the message's page, editing the text first.
+        question.get_by_role("link", name=re.compile("Ouvrir")).click()
+        accessible(page, "inbox-message")
+        shot(page, "inbox-message")
+        page.get_by_label("Votre réponse (modifiable)").fill("Bonjour Bob, oui, dès lundi !")
+        page.get_by_role("button", name="Envoyer la réponse").click()
+        expect(page.get_by_role("status")).to_contain_text("Réponse envoyée")
+        toots = [s for s in masto_statuses(api, "alice") if "dès lundi" in s["content"]]
+        assert len(toots) == 1 and toots[0]["in_reply_to_id"]
+
+        # The insult on X: archived, then hidden there.
+        page.goto(base + "/inbox")
+        page.locator("li.msg", has_text="escrocs").get_by_role(
+            "link", name=re.compile("Ouvrir")
+        ).click()
+        page.get_by_role("button", name="Archiver et masquer").click()
+        expect(page.get_by_role("status")).to_contain_text("Archivé puis masqué")
+        assert insult in x.hidden
+        browser.close()

@@ -447,6 +447,12 @@ class Inbox(_Model):
     crisis_min: int = Field(
         default=10, ge=1, description="Negative mentions in an hour before a surge can alert."
     )
+    sla_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=7 * 24 * 60,
+        description="An urgent message waiting this long alerts its holder (the team at twice).",
+    )
 
     vip: list[str] = Field(
         default_factory=list, description="Handles or emails whose messages are urgent."

@@ -70,7 +70,10 @@ def render(name: str, **context: Any) -> Rendered:
         text = env.get_template(f"{name}.txt").render(**context)
     except TemplateError as exc:
         raise MailError(f"template {name!r} failed to render: {exc}") from exc
-    return Rendered(subject=context["subject"], html=html, text=text)
+    from portevoix.core.text import clean_text
+
+    # A header is one line: nothing a stranger wrote may break it or turn it around.
+    return Rendered(subject=clean_text(context["subject"], 250), html=html, text=text)
 
 
 def build(sender: str, to: list[str], rendered: Rendered, *, sender_name: str = "") -> EmailMessage:

@@ -37,6 +37,9 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
         result.sentiment, result.score = _comprehend(
             config, text, result.language, result.sentiment, result.score
         )
+    declared = mention.get("declared_language")
+    if declared in languages():  # what the author's network says beats a guess from words
+        result.language = declared
     status = "ignored" if result.intent == "spam" or result.own else "needs_reply"
     values = {
         "intent": result.intent,

@@ -18,7 +18,7 @@ from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from portevoix.core import aws, mail, store
-from portevoix.core.text import html_to_text
+from portevoix.core.text import clean_text, clean_written, html_to_text
 from portevoix.core.timeutil import iso
 
 MAX_EMAIL_BYTES = 30 * 1024 * 1024
@@ -99,10 +99,10 @@ def ingest(bucket: str, key: str, now: datetime | None = None) -> dict[str, Any]
         "source": "email",
         "source_id": mention_id,
         "status": "new",
-        "author": name or address,
-        "author_handle": address.lower(),
-        "title": " ".join(str(msg.get("Subject") or "").split())[:300] or None,
-        "text": text.strip()[:TEXT_CHARS] or None,
+        "author": clean_text(name or address, 200),
+        "author_handle": clean_text(address.lower(), 254),
+        "title": clean_text(str(msg.get("Subject") or ""), 300) or None,
+        "text": clean_written(text, TEXT_CHARS).strip() or None,
         "received_at": seen,
         "message_id": message_id,
         "references": " ".join(str(msg.get("References") or "").split())[:2000] or None,

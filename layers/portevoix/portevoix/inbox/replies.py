@@ -116,8 +116,10 @@ def reply(
     text: str,
     now: datetime | None = None,
     networks: dict[str, Any] | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Send ``text`` as a reply through the mention's network, once; record the response time."""
+    """Send ``text`` as a reply through the mention's network, once; record the response time
+    (and ``by``, the member who sent it)."""
 
     now = now or datetime.now(UTC)
     mention = get(mention_id)
@@ -159,12 +161,15 @@ def reply(
         "reply_url": published.url,
         "reply_ref": published.ref,
         "response_seconds": int(max(0, (now - received).total_seconds())),
+        "replied_by": by,
     }
     store.update(mention["PK"], "MENTION", values)
     return {**mention, **values}
 
 
-def set_status(mention_id: str, status: str, now: datetime | None = None) -> dict[str, Any]:
+def set_status(
+    mention_id: str, status: str, now: datetime | None = None, by: str | None = None
+) -> dict[str, Any]:
     """Mark handled (``replied`` elsewhere: its response time is recorded) or ``ignored``."""
     now = now or datetime.now(UTC)
     mention = get(mention_id)
@@ -172,6 +177,7 @@ def set_status(mention_id: str, status: str, now: datetime | None = None) -> dic
         "status": status,
         "GSI1PK": store.inbox_index(status),
         "handled_at": iso(now),
+        "handled_by": by,
     }
     if status == "replied" and mention.get("response_seconds") is None:
         received = parse_iso(mention.get("received_at")) or now

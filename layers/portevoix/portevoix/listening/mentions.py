@@ -60,6 +60,7 @@ def mention_record(account: Any, m: Any, now: datetime, matcher: Matcher) -> dic
         "published": m.published,
         "received_at": seen,
         "in_reply_to": m.in_reply_to,
+        "declared_language": m.language,
         "topics": match.topics or None,
         "competitors": match.competitors or None,
         "expires_at": int((now + timedelta(days=MENTION_TTL_DAYS)).timestamp()),

@@ -85,6 +85,22 @@ class Mention:
     in_reply_to: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Strangers' names and words, cleaned as they enter: no control character, no bidi
+        override (they would reach replies, emails and terminals), a bounded length."""
+        from portevoix.core.text import clean_text, clean_written
+
+        self.author = clean_text(self.author, 200)
+        self.author_handle = clean_text(self.author_handle, 200)
+        self.text = clean_written(self.text, 5000).strip()
+
+    @property
+    def language(self) -> str | None:
+        """The language the network declares (Mastodon's ``language``, Bluesky's ``langs``)."""
+        declared = self.extra.get("language") or next(iter(self.extra.get("langs") or []), None)
+        code = str(declared or "").split("-")[0].strip().lower()
+        return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
 
 @dataclass
 class Metrics:

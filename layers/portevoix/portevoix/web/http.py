@@ -68,6 +68,16 @@ class Request:
             f"https://{self.host}" if self.host else settings.links_base_url()
         )
 
+    def form_all(self, name: str) -> list[str]:
+        """Every value of a repeated form field (checked boxes)."""
+        if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):
+            return []
+        text = self.body.decode("utf-8", "replace")
+        try:
+            return parse_qs(text, max_num_fields=MAX_FIELDS).get(name, [])
+        except ValueError:
+            return []
+
     def form(self) -> dict[str, str]:
         """The urlencoded form (last value of each field); {} for another body."""
         if "application/x-www-form-urlencoded" not in self.headers.get("content-type", ""):

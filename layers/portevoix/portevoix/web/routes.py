@@ -564,6 +564,7 @@ def static(ctx: Ctx, name: str) -> Response:
     )
 
 
-# The Accounts and Settings pages register their routes in this table too.
+# The Accounts, Inbox and Settings pages register their routes in this table too.
 from portevoix.web import accounts as _accounts  # noqa: E402, F401
+from portevoix.web import inbox as _inbox  # noqa: E402, F401
 from portevoix.web import settings as _settings  # noqa: E402, F401
