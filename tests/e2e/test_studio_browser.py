@@ -436,6 +436,25 @@ def test_the_team_inbox_takes_replies_and_hides_from_the_browser(
         toots = [s for s in masto_statuses(api, "alice") if "dès lundi" in s["content"]]
         assert len(toots) == 1 and toots[0]["in_reply_to_id"]
 
+        # The urgent email about the insult, opened as a person would: every button works.
+        (urgent,) = sorted((home / "outbox").glob("*inbox-urgent*.html"))
+        mail = browser.new_page(viewport=PHONE)
+        mail.goto(urgent.as_uri())
+        card = mail.locator("[data-card]", has_text="escrocs")
+        for action, label in (("reply", "Répondre"), ("handled", "Traité"), ("hide", "Masquer")):
+            button = card.locator(f"a[data-action={action}]")
+            expect(button).to_have_text(label)
+            with mail.expect_navigation():
+                button.click()
+            expect(mail.locator(".meta")).to_contain_text("@fan")  # the message's own page
+            if action != "reply":  # the chosen action first, still behind a button
+                expect(mail.locator(f"#focus button.{action}")).to_be_visible()
+            mail.go_back()
+        shot(mail, "inbox-email")
+        take = card.locator("a[data-action=take]")
+        expect(take).to_have_attribute("href", re.compile(r"/inbox/m/x%23"))
+        assert x.hidden == set()  # opening links changed nothing
+
         # The insult on X: archived, then hidden there.
         page.goto(base + "/inbox")
         page.locator("li.msg", has_text="escrocs").get_by_role(

@@ -13,6 +13,14 @@ def language_of(config: Any, email: str) -> str:
     return (member.language if member else None) or config.language
 
 
+def groups(config: Any, to: list[str]) -> dict[str, list[str]]:
+    """The recipients by the language each reads."""
+    found: dict[str, list[str]] = {}
+    for address in to:
+        found.setdefault(language_of(config, address), []).append(address)
+    return found
+
+
 def send(
     config: Any,
     to: list[str],
@@ -28,11 +36,8 @@ def send(
     A line's ``text`` is either a string or ``{"fr": ..., "en": ...}``.
     """
 
-    groups: dict[str, list[str]] = {}
-    for address in to:
-        groups.setdefault(language_of(config, address), []).append(address)
     sent = []
-    for lang, recipients in groups.items():
+    for lang, recipients in groups(config, to).items():
         v = {
             "brand": config.brand.name,
             **(values or {}),

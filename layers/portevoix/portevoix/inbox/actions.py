@@ -52,8 +52,15 @@ def freeze_page(
 
 
 def page(
-    config: Any, link_id: str, method: str, form: dict[str, str], lang: str
+    config: Any,
+    link_id: str,
+    method: str,
+    form: dict[str, str],
+    lang: str,
+    focus: str | None = None,
 ) -> tuple[int, str]:
+    """The page of a mention's link; ``focus`` (an email's button: handled, ignore, hide) puts
+    that action first, still behind a button: opening the link changes nothing."""
     now = datetime.now(UTC)
     link = links.get(link_id)
     if link and link.get("kind") == "freeze" and (parse_iso(link.get("expires")) or now) > now:
@@ -115,5 +122,6 @@ def page(
         suggestions=suggestions,
         open=mention is not None and mention.get("status") not in DONE and status not in (404, 410),
         form_token=link["form_token"] if link else "",
+        focus=focus if focus in ("handled", "ignore", "hide") and method == "GET" else None,
     )
     return status, html

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from portevoix.core import links, notices, store
+from portevoix.core import links, mail, notices, store
 from portevoix.core.i18n import languages, t
 from portevoix.inbox import actions, crisis, moderation
 from portevoix.inbox.classify import Classifier
@@ -97,6 +97,47 @@ def _line(m: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _card(config: Any, m: dict[str, Any], url: str, lang: str) -> dict[str, Any]:
+    """One message of an inbox email: who, what, the suggested reply, and its buttons, each a
+    plain link to a page that shows the action before doing it (mail scanners click links)."""
+    from urllib.parse import quote
+
+    from portevoix.core import settings
+    from portevoix.networks import network_class
+
+    line = _line(m)
+    offered = suggestions(config, m)
+    name, body = next(iter(offered.items()), ("", ""))
+    buttons = [
+        {"action": "reply", "label": t(lang, "inbox.card.reply"), "url": url},
+        {"action": "handled", "label": t(lang, "inbox.card.handled"), "url": f"{url}?do=handled"},
+    ]
+    try:
+        can_hide = network_class(m.get("source") or "").limits.can_hide
+    except (KeyError, ValueError):
+        can_hide = False
+    if can_hide:
+        buttons.append(
+            {"action": "hide", "label": t(lang, "inbox.card.hide"), "url": f"{url}?do=hide"}
+        )
+    studio = f"{settings.links_base_url()}/inbox/m/{quote(store.id_of(m['PK']), safe='')}"
+    buttons.append({"action": "take", "label": t(lang, "inbox.card.take"), "url": studio})
+    link = m.get("link") or ""
+    return {
+        "who": m.get("author") or m.get("author_handle") or m.get("feed_name") or "?",
+        "source": m.get("feed_name") or m.get("source") or "",
+        "intent": t(lang, "inbox.intent." + (m.get("intent") or "other")),
+        "urgent": t(lang, "inbox.page.urgent") if line["level"] else "",
+        "excerpt": line["text"],
+        "suggested": t(lang, "inbox.suggested"),
+        "suggestion_name": name,
+        "suggestion": body,
+        "buttons": buttons,
+        "source_link": link if link.startswith(("https://", "http://")) else "",
+        "source_label": t(lang, "inbox.page.source"),
+    }
+
+
 def notify(
     config: Any, mentions: list[dict[str, Any]], key: str, now: datetime | None = None
 ) -> list[str]:
@@ -109,30 +150,19 @@ def notify(
         claimed = [m for m in mentions if (m["PK"], m["SK"]) in held]
         if not claimed:
             return []
-        lines = []
-        for m in claimed:
-            line = _line(m)
-            url = links.url("mention", actions.create_link(m, now))
-            offered = suggestions(config, m)
-            text = {}
-            for lang in languages():
-                extra = "".join(
-                    f"\n{t(lang, 'inbox.suggested')} « {n} » : {body}"
-                    for n, body in offered.items()
-                )
-                text[lang] = (
-                    f"{line['label_i18n'][lang]}\n{line['text']}{extra}\n{t(lang, 'inbox.open')} : {url}"
-                )
-            lines.append(
-                {**line, "text": text, "label": m.get("feed_name") or m.get("source") or ""}
+        urls = [links.url("mention", actions.create_link(m, now)) for m in claimed]
+        values = {"brand": config.brand.name, "count": len(claimed)}
+        for lang, recipients in notices.groups(config, [m.email for m in config.team]).items():
+            rendered = mail.render(
+                "inbox_cards",
+                subject=t(lang, f"{key}.subject", **values),
+                lang=lang,
+                brand=config.brand.name,
+                heading=t(lang, f"{key}.title", **values),
+                intro=t(lang, f"{key}.intro", **values),
+                cards=[_card(config, m, url, lang) for m, url in zip(claimed, urls, strict=True)],
             )
-        notices.send(
-            config,
-            [member.email for member in config.team],
-            key,
-            lines,
-            values={"count": len(claimed)},
-        )
+            mail.send_chunked(config, recipients, rendered, kind=key.replace(".", "-"), lang=lang)
         claim.delivered = True
     return [m["PK"] for m in claimed]
 

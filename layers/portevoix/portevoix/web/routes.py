@@ -540,8 +540,11 @@ def _link(ctx: Ctx, kind: str, link_id: str, method: str, form: dict[str, str]) 
     if link is None or link.get("kind", "approval") not in expected:
         status, html = approval.page(ctx.config, "-", "GET", {}, ctx.lang)  # the invalid page
         return Response(404, html, headers={"Content-Security-Policy": LINK_CSP})
-    render = approval.page if kind == "a" else actions.page
-    status, html = render(ctx.config, link_id, method, form, ctx.lang)
+    if kind == "a":
+        status, html = approval.page(ctx.config, link_id, method, form, ctx.lang)
+    else:
+        focus = ctx.request.query.get("do")
+        status, html = actions.page(ctx.config, link_id, method, form, ctx.lang, focus)
     return Response(status, html, headers={"Content-Security-Policy": LINK_CSP})
 
 
