@@ -131,3 +131,19 @@ def test_an_urgent_message_escalates_once_at_the_sla_then_to_the_team(
     ]
     assert assignment.escalate(config, received + 3 * sla) == []
     replies.set_status(inbox["question"], "replied")  # a settled message never escalates
+
+
+def test_the_weekly_report_gives_each_member_response_time(inbox: dict[str, Any]) -> None:
+    from portevoix.reporting import report
+
+    config = inbox["config"]
+    act(inbox["camille"], inbox["question"], "reply", text="Bonjour Bob, oui !")
+    replies.set_status(inbox["angry"], "replied", by="alex@brand.example")
+    week = report.Week.containing(datetime.now(UTC), config.tz)
+    built = report.build(config, week)
+    assert set(built.current.by_member) == {"camille@brand.example", "alex@brand.example"}
+    rendered = report.render(config, built, "en")
+    assert "By member" in rendered.text and "camille@brand.example: 1 reply" in rendered.text
+    csv_text = rendered.attachments[0][1]
+    csv_text = csv_text.decode("utf-8-sig") if isinstance(csv_text, bytes) else csv_text
+    assert "response_time_member,alex@brand.example,count,1," in csv_text

@@ -82,18 +82,23 @@ def _sentiment(current: Figures, previous: Figures) -> Iterator[Row]:
 
 
 def _response(current: Figures, previous: Figures) -> Iterator[Row]:
-    for source in sorted(set(current.response) | set(previous.response)):
-        now, before = current.response.get(source), previous.response.get(source)
+    yield from _timings("response_time", current.response, previous.response)
+    yield "response_time", "all", "still_waiting", current.waiting, previous.waiting
+    yield from _timings("response_time_member", current.by_member, previous.by_member)
+
+
+def _timings(section: str, now: dict[str, Any], before: dict[str, Any]) -> Iterator[Row]:
+    for key in sorted(set(now) | set(before)):
+        a, b = now.get(key), before.get(key)
         for metric in ("count", "median", "p90"):
             name = metric if metric == "count" else f"{metric}_seconds"
             yield (
-                "response_time",
-                source,
+                section,
+                key,
                 name,
-                getattr(now, metric) if now else "",
-                getattr(before, metric) if before else "",
+                getattr(a, metric) if a else "",
+                getattr(b, metric) if b else "",
             )
-    yield "response_time", "all", "still_waiting", current.waiting, previous.waiting
 
 
 def _publishing(current: Figures, previous: Figures) -> Iterator[Row]:

@@ -57,6 +57,7 @@ class Figures:
     sentiment_by_day: dict[date, dict[str, int]] = field(default_factory=dict)
     intents: dict[str, int] = field(default_factory=dict)
     response: dict[str, Timing] = field(default_factory=dict)  # per source, and "all"
+    by_member: dict[str, Timing] = field(default_factory=dict)  # who replied or settled
     waiting: int = 0
     publishing: list[dict[str, Any]] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
@@ -115,6 +116,7 @@ def add_mentions(fig: Figures, mentions: list[dict[str, Any]]) -> list[dict[str,
     sentiment: Counter[str] = Counter()
     intents: Counter[str] = Counter()
     timings: dict[str, list[float]] = {}
+    members: dict[str, list[float]] = {}
     for m in kept:
         source = m.get("source") or "?"
         by_source[source] += 1
@@ -127,6 +129,9 @@ def add_mentions(fig: Figures, mentions: list[dict[str, Any]]) -> list[dict[str,
             intents[m["intent"] if m["intent"] in INTENTS else "other"] += 1
         if m.get("response_seconds") is not None:
             timings.setdefault(source, []).append(float(m["response_seconds"]))
+            who = m.get("replied_by") or m.get("handled_by")
+            if who:
+                members.setdefault(who, []).append(float(m["response_seconds"]))
         if m.get("status") in WAITING:
             fig.waiting += 1
     fig.by_source = dict(by_source.most_common())
@@ -135,6 +140,7 @@ def add_mentions(fig: Figures, mentions: list[dict[str, Any]]) -> list[dict[str,
     fig.response = {s: Timing.of(v) for s, v in sorted(timings.items())}
     if timings:
         fig.response["all"] = Timing.of([x for v in timings.values() for x in v])
+    fig.by_member = {who: Timing.of(v) for who, v in sorted(members.items())}
     return kept
 
 

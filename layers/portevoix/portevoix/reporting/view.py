@@ -150,6 +150,29 @@ def _response(fig: Figures, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def _members(config: Any, fig: Figures, lang: str) -> list[dict[str, Any]]:
+    """Response times per member (who replied, or marked handled), by their name."""
+    names = {m.email.lower(): m.name or m.email for m in config.team}
+    top = max((tm.median or 0 for tm in fig.by_member.values()), default=0)
+    return [
+        {
+            "label": names.get(who.lower(), who),
+            "value": tm.median or 0,
+            "pct": _pct(tm.median or 0, top),
+            "color": None,
+            "text": t(
+                lang,
+                "report.response_row",
+                count=tm.count,
+                median=format_duration(tm.median, lang),
+                p90=format_duration(tm.p90, lang),
+            ),
+            "all": False,
+        }
+        for who, tm in fig.by_member.items()
+    ]
+
+
 def _publishing(fig: Figures, lang: str) -> list[dict[str, Any]]:
     top = max((max(p["published"], p["target"] or 0) for p in fig.publishing), default=0)
     rows = []
@@ -270,6 +293,7 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
             t(lang, "report.filtered", count=current.filtered) if current.filtered else None
         ),
         "response": _response(current, lang),
+        "members": _members(config, current, lang),
         "waiting": t(lang, "report.waiting", count=current.waiting) if current.waiting else None,
         "publishing": _publishing(current, lang),
         "posts": _posts(config, current, lang),
