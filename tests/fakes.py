@@ -358,6 +358,7 @@ class FakeGraph(FakeApi):
         self.processing_polls = 2  # status reads before a video container is FINISHED
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.hidden: set[str] = set()
+        self.messages: list[dict[str, Any]] = []  # sent through the Send API
         g = self
         v = r"v\d+\.\d+"  # any version in the path; retired or unknown ones are refused
 
@@ -402,6 +403,22 @@ class FakeGraph(FakeApi):
         @authed
         def me(req: Request) -> Reply:
             return 200, {"id": g.PAGE, "name": "Brand"}, {}
+
+        @self.route("POST", rf"/{v}/me/messages")
+        @authed
+        def send(req: Request) -> Reply:
+            """The Send API: recipient and message are JSON strings; RESPONSE within 24 h."""
+            p = req.params
+            try:
+                recipient = json.loads(p.get("recipient", ""))["id"]
+                text = json.loads(p.get("message", ""))["text"]
+            except (ValueError, KeyError, TypeError):
+                return 400, {"error": {"message": "(#100) Invalid parameter", "code": 100}}, {}
+            if p.get("messaging_type") != "RESPONSE":
+                return 400, {"error": {"message": "(#100) messaging_type", "code": 100}}, {}
+            mid = f"m_{g.next_id()}"
+            g.messages.append({"recipient": recipient, "text": text, "mid": mid})
+            return 200, {"recipient_id": recipient, "message_id": mid}, {}
 
         @self.route("POST", rf"/{v}/{self.PAGE}/feed")
         @authed

@@ -38,8 +38,11 @@ def config_with(
     )
 
 
-def receive(config: Any, api: str, text: str, token: str = "bob_token") -> dict[str, Any]:
-    as_user(api, token, "POST", "/api/v1/statuses", json={"status": text})
+def receive(
+    config: Any, api: str, text: str, token: str = "bob_token", **status: Any
+) -> dict[str, Any]:
+    """Someone posts ``text`` (with ``status`` fields: visibility, language); a poll files it."""
+    as_user(api, token, "POST", "/api/v1/statuses", json={"status": text, **status})
     Poller(config).poll(datetime.now(UTC))
     mention = next(
         m

@@ -76,20 +76,6 @@ def test_the_language_the_network_declares_chooses_the_reply_language(
     aws: Any, api: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = config_with(api, monkeypatch)
-    as_user(
-        api,
-        "bob_token",
-        "POST",
-        "/api/v1/statuses",
-        json={"status": "@alice Salut, do you ship to Belgique ?", "language": "en"},
-    )
-    from datetime import UTC, datetime
-
-    from portevoix.listening.poller import Poller
-
-    Poller(config).poll(datetime.now(UTC))
-    (new,) = store.query_gsi1("INBOX#new")
-    assert new["declared_language"] == "en"
-    filed = filing.handle_new(config, new)
-    assert filed["language"] == "en"
+    filed = receive(config, api, "@alice Salut, do you ship to Belgique ?", language="en")
+    assert filed["declared_language"] == "en" and filed["language"] == "en"
     assert replies.suggestions(config, filed)["sav"].startswith("Hi Bob")

@@ -132,6 +132,12 @@ def reply(
         raise ReplyError(
             f"this mention comes from {mention.get('source')}: answer it there ({mention.get('link')})"
         )
+    until = parse_iso(mention.get("reply_until"))
+    if until is not None and now > until:
+        raise ReplyError(
+            f"{mention.get('source')} lets a Page answer a message within 24 hours; this one "
+            f"closed on {iso(until)}: answer from the Page's own inbox (Meta Business Suite)"
+        )
     claimed = store.update(
         mention["PK"],
         "MENTION",

@@ -184,11 +184,30 @@ class GraphPages(GraphNetwork):
             params["after"] = after
 
     def reply(self, to_ref: str, text: str, key: str) -> Any:
-
+        if to_ref.startswith("dm:"):  # a direct message: the Send API, in its conversation
+            return self._message(to_ref[3:], text)
         data = self._call(
             "POST", f"{to_ref}/{self.reply_edge}", params={"message": text}, idempotent=False
         )
         return Published(data["id"], None, self.name)
+
+    def _message(self, recipient: str, text: str) -> Any:
+        """The Messenger Platform's Send API through the Page token (Messenger and Instagram):
+        ``POST /me/messages`` with ``messaging_type=RESPONSE``, within Meta's 24 hours.
+        developers.facebook.com/docs/messenger-platform/reference/send-api"""
+        import json
+
+        data = self._call(
+            "POST",
+            "me/messages",
+            params={
+                "recipient": json.dumps({"id": recipient}),
+                "messaging_type": "RESPONSE",
+                "message": json.dumps({"text": text}),
+            },
+            idempotent=False,
+        )
+        return Published(str(data.get("message_id", "")), None, self.name)
 
     def hide(self, ref: str) -> None:
         data = self._call("POST", ref, params={self.hide_param: "true"}, idempotent=True)

@@ -145,7 +145,13 @@ class Mastodon(Network):
             text=html_to_text(status.get("content") or ""),
             url=status.get("url") or status.get("uri"),
             published=iso_or_none(status.get("created_at")),
-            kind="reply" if status.get("in_reply_to_id") and kind == "mention" else kind,
+            kind=(
+                "dm"
+                if status.get("visibility") == "direct"
+                else "reply"
+                if status.get("in_reply_to_id") and kind == "mention"
+                else kind
+            ),
             in_reply_to=status.get("in_reply_to_id"),
             extra={"language": status.get("language"), "visibility": status.get("visibility")},
         )

@@ -8,6 +8,7 @@ checked messages. Messages come from the inbox index by status (GSI1).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -127,7 +128,19 @@ def message_page(
         members=[member.email for member in ctx.config.team],
         notice=notice,
         can_reply=m.get("status") in ("new", "needs_reply"),
+        reply_until=_until(ctx, m.get("reply_until")),
     )
+
+
+def _until(ctx: Ctx, value: str | None) -> dict[str, Any] | None:
+    """Meta's 24-hour window of a direct message: when it closes, and whether it has."""
+    when = parse_iso(value)
+    if when is None:
+        return None
+    return {
+        "when": format_date(when.astimezone(ctx.config.tz), ctx.lang),
+        "closed": when <= datetime.now(UTC),
+    }
 
 
 def _context(m: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -548,6 +548,39 @@ def _link(ctx: Ctx, kind: str, link_id: str, method: str, form: dict[str, str]) 
     return Response(status, html, headers={"Content-Security-Policy": LINK_CSP})
 
 
+# -- webhooks (no session: each delivery proves itself) -------------------------------------
+
+
+@route("GET", r"/hooks/meta", member=False)
+def meta_subscribe(ctx: Ctx) -> Response:
+    """Meta's subscription check: the challenge back, only for our verify token."""
+    from portevoix.inbox import webhooks
+
+    challenge = webhooks.verify(ctx.request.query, webhooks.app_settings())
+    if challenge is None:
+        return Response(403, "forbidden", "text/plain; charset=utf-8")
+    return Response(200, challenge, "text/plain; charset=utf-8")
+
+
+@route("POST", r"/hooks/meta", member=False)
+def meta_delivery(ctx: Ctx) -> Response:
+    """Messages to the Page or the Instagram account: signed by the app secret, stored once."""
+    from portevoix.inbox import webhooks
+
+    settings = webhooks.app_settings()
+    body = ctx.request.body
+    if not webhooks.signed(
+        body, ctx.request.headers.get("x-hub-signature-256"), settings.get("client_secret", "")
+    ):
+        return Response(403, "bad signature", "text/plain; charset=utf-8")
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return Response(400, "not JSON", "text/plain; charset=utf-8")
+    created = webhooks.ingest(ctx.config, payload if isinstance(payload, dict) else {})
+    return Response(200, json.dumps({"stored": created}), "application/json")
+
+
 # -- static files ---------------------------------------------------------------------------
 
 
