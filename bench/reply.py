@@ -23,6 +23,33 @@ def texts() -> list[str]:
     return [r.split("\t")[3] for r in rows if r.strip() and not r.startswith("#")]
 
 
+DETAIL = "--detail" in sys.argv
+SETS = {  # name: how far it can be trusted (see tests/unit/test_classify.py)
+    "messages.tsv": "written with the lists",
+    "messages-heldout.tsv": "held out, never tuned on",
+    "messages-heldout-2.tsv": "held out, then tuned on",
+    "messages-heldout-3.tsv": "held out, then tuned on",
+    "messages-heldout-4.tsv": "held out, measured once",
+}
+
+
+def figures() -> dict[str, str]:
+    """Per labelled set: intent macro-F1, crisis recall, sentiment accuracy."""
+    from tests.unit.test_classify import INTENTS, load, report
+
+    out = {}
+    for name, trust in SETS.items():
+        rows = load(name)
+        metrics, sentiment, _ = report(rows)
+        f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in metrics.values()]
+        macro = sum(f1) / len(INTENTS)
+        out[f"classifier {name}"] = (
+            f"F1 {macro:.2f} crisis R {metrics['crisis'][1]:.2f} sent. {sentiment:.2f}"
+            f" (n={len(rows)}, {trust})"
+        )
+    return out
+
+
 def run() -> dict[str, Any]:
     fake_aws_env(
         TABLE_NAME="portevoix-local", CONFIG_PARAMETER="/portevoix/config"
@@ -74,12 +101,15 @@ def run() -> dict[str, Any]:
         for service in ("dynamodb", "ses", "ssm", "s3"):
             aws.client(service).meta.events.register(
                 f"before-call.{service}.*",
-                lambda event_name, **_: calls.update([event_name.split(".")[1]]),
+                lambda event_name, **_: calls.update(
+                    [event_name.split(".")[1] + (":" + event_name.split(".")[2] if DETAIL else "")]
+                ),
             )
         t0 = time.perf_counter()
         pump.pump(lambda_handler)
         elapsed = time.perf_counter() - t0
     return {
+        **figures(),
         "classified_per_second": round(per_second),
         "mentions": len(mentions),
         "aws_requests_per_mention": round(sum(calls.values()) / len(mentions), 2),
@@ -89,7 +119,9 @@ def run() -> dict[str, Any]:
 
 
 def main() -> int:
-    args = arguments(__doc__)
+    args = arguments(
+        __doc__, ("--detail", {"action": "store_true", "help": "AWS requests per operation"})
+    )
     results = run()
     base = baseline("baseline-reply.json")
     for key, value in results.items():

@@ -20,6 +20,7 @@ metrics = Metrics(namespace=telemetry.NAMESPACE, service="reply")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _urgent: list[dict[str, Any]] = []  # urgent mentions of the batch being processed
 _filed: list[str] = []  # mentions filed in the batch being processed
+_negative: list[str] = []  # negative mentions of the batch: one surge check for all
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -37,6 +38,8 @@ def record_handler(record: DynamoDBRecord) -> None:
         return  # updates and other entities are not new mentions
     filed = filing.handle_new(runtime.config(), dict(image), alert=False)
     _filed.append(filed["PK"])
+    if filed.get("sentiment") == "negative" and not filed.get("own"):
+        _negative.append(filed["PK"])
     if filing.is_urgent(filed):
         _urgent.append(filed)
     logger.info(
@@ -72,9 +75,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     _urgent.clear()
     _filed.clear()
+    _negative.clear()
     result = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
+    if _negative:  # the hour's negative count is up to date: one surge check per batch
+        from portevoix.inbox import crisis
+
+        crisis.check(runtime.config())
     if _urgent:
         # One email per kind for the whole batch; if it fails, the claims are
         # released and the hourly inbox email carries them: nothing is lost.

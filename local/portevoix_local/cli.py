@@ -288,6 +288,40 @@ def cmd_accounts_connect(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_classify(args: argparse.Namespace) -> int:
+    """How the inbox would file a message, and the words that decided it."""
+    from portevoix.core.text import clean_written
+    from portevoix.inbox.classify import Classifier
+
+    text = sys.stdin.read() if args.text == "-" else args.text
+    text = clean_written(text, 5000).strip()
+    if not text:
+        print(
+            "error: nothing to classify (give the text, or - to read it from stdin)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    configured = (
+        args.config or os.environ.get("PORTEVOIX_CONFIG") or Path("portevoix.yaml").exists()
+    )
+    classifier = Classifier.for_config(_load(args.config)[0]) if configured else Classifier()
+    result = classifier.classify(text, author=args.author or "")
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(
+        f"{result.intent} · {result.sentiment} ({result.score:+.2f}) · urgency {result.urgency}"
+        f" · {result.language}"
+        + (" · VIP" if result.vip else "")
+        + (" · own" if result.own else "")
+    )
+    for intent, words in result.signals.items():
+        print(f"  {intent}: {', '.join(words)}")
+    if not result.signals:
+        print("  (no word of the lists: filed as other)")
+    return EXIT_OK
+
+
 def cmd_inbox(args: argparse.Namespace) -> int:
 
     config, text = _load(args.config)
@@ -1093,6 +1127,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="member", help="the team member signing in (default: the first)")
     p.add_argument("--no-browser", action="store_true", help="print the link, open nothing")
 
+    classify = command(
+        sub, "classify", "how the inbox files a message, and the words that decided", cmd_classify
+    )
+    classify.add_argument("text", help="the message (- reads it from stdin)")
+    classify.add_argument("--author", help="who wrote it (VIP and own accounts)")
     inbox = command(sub, "inbox", "what people said to the brand, sorted", cmd_inbox)
     inbox.add_argument(
         "--status",

@@ -203,6 +203,17 @@ def test_demo_serve_keeps_its_links_alive_until_stopped(tmp_path: Path) -> None:
     assert proc.returncode == 0 and "stopped." in out
 
 
+def test_classify_says_why(tmp_path: Path) -> None:
+    shown = run(tmp_path, "classify", "Cyclia rappelle des batteries après des cas de surchauffe")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("crisis · negative") and "urgency immediate" in shown.stdout
+    assert "crisis: rappelle des, surchauffe" in shown.stdout
+    as_json = run(tmp_path, "classify", "--json", "thanks for nothing \x1b[31m🙄")
+    data = json.loads(as_json.stdout)
+    assert data["intent"] == "complaint" and "🙄" in data["signals"]["complaint"]
+    assert run(tmp_path, "classify", "   ").returncode == 2
+
+
 def test_accounts_check(tmp_path: Path, api: str) -> None:
     data = {
         "brand": {"name": "Porte-voix"},

@@ -13,17 +13,29 @@ from tests.helpers import make_config
 DATA = Path(__file__).resolve().parents[1] / "data"
 INTENTS = ("complaint", "crisis", "insult", "praise", "question", "spam")
 
-# What the project commits to. The main set is the one the word lists were
-# written against; the held-out set was written afterwards and never used to
-# tune them: its floors are today's measured figures, so any regression fails.
+# What the project commits to, as floors any regression trips. The main set is the one the
+# word lists were written against. Held-out set 1 was written afterwards and never tuned on.
+# Sets 2 and 3 (issue 13) were written before each round of rule changes and their errors
+# guided the word families added, so their figures are optimistic. Set 4 was written after
+# the last change and measured once: the honest figure for text nobody tuned on (its floors
+# are what it measured, far from the 0.85 target: word lists generalise modestly).
 MAIN_FLOOR = {intent: (0.9, 0.9) for intent in INTENTS}  # (precision, recall)
 HELDOUT_FLOOR = {
-    "complaint": (1.0, 0.4),
-    "crisis": (1.0, 0.6),
-    "insult": (1.0, 0.5),
+    "complaint": (1.0, 0.5),
+    "crisis": (1.0, 0.8),
+    "insult": (1.0, 0.9),
     "praise": (0.75, 0.6),
-    "question": (0.8, 0.9),
-    "spam": (1.0, 0.5),
+    "question": (0.9, 1.0),
+    "spam": (1.0, 0.8),
+}
+TUNED_FLOOR = {intent: (0.95, 0.9) for intent in INTENTS}
+UNSEEN_FLOOR = {
+    "complaint": (0.6, 0.25),
+    "crisis": (1.0, 0.37),
+    "insult": (1.0, 0.5),
+    "praise": (0.75, 0.75),
+    "question": (1.0, 1.0),
+    "spam": (1.0, 0.25),
 }
 
 
@@ -60,14 +72,17 @@ def report(
     ("name", "floors", "min_sentiment", "min_language"),
     [
         ("messages.tsv", MAIN_FLOOR, 0.95, 0.9),
-        ("messages-heldout.tsv", HELDOUT_FLOOR, 0.6, 0.9),
+        ("messages-heldout.tsv", HELDOUT_FLOOR, 0.75, 0.9),
+        ("messages-heldout-2.tsv", TUNED_FLOOR, 0.95, 0.9),
+        ("messages-heldout-3.tsv", TUNED_FLOOR, 0.95, 0.9),
+        ("messages-heldout-4.tsv", UNSEEN_FLOOR, 0.6, 0.9),
     ],
 )
 def test_per_class_precision_and_recall(
     name: str, floors: dict, min_sentiment: float, min_language: float
 ) -> None:
     rows = load(name)
-    assert len(rows) >= (200 if name == "messages.tsv" else 60)
+    assert len(rows) >= {"messages.tsv": 200, "messages-heldout-2.tsv": 150}.get(name, 48)
     assert {lang for _, _, lang, _ in rows} == {"fr", "en"}
     metrics, sentiment, language = report(rows)
     table = "\n".join(f"{i:10} precision {p:.2f} recall {r:.2f}" for i, (p, r) in metrics.items())
@@ -131,3 +146,33 @@ def test_negation_stays_within_its_clause() -> None:
     result = Classifier().classify("Votre SAV ne répond jamais, très déçu !")
     assert result.intent == "complaint" and result.urgency == "high"
     assert "decu" in result.signals["complaint"]  # "jamais," does not reach past the comma
+
+
+def test_what_issue_13_found_misfiled() -> None:
+    c = Classifier()
+    recall = c.classify(
+        "Le fabricant lyonnais Cyclia rappelle des batteries après des cas de surchauffe"
+    )
+    assert (recall.intent, recall.urgency) == ("crisis", "immediate")
+    assert c.classify("le SAV @cyclia ne répond pas").intent == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "sentiment"),
+    [
+        ("Merci pour rien, la livraison a encore été annulée", "complaint", "negative"),
+        ("great, the app crashed right before my ride 🙄", "complaint", "negative"),
+        ("Pas déçu du tout, je recommande", "praise", "positive"),
+        ("no complaints at all, works perfectly", "praise", "positive"),
+        ("de ouf l'autonomie, 80 km sans recharger 😍", "praise", "positive"),
+        ("c koi la diff entre les 2 modèles svp", "question", "neutral"),
+        ("C'est normal que le frein grince dès la première semaine ?", "complaint", "negative"),
+        ("How come nobody answers the phone?", "complaint", "negative"),
+        ("Best replica watches 90% off www.cheap-watches.top", "spam", "neutral"),
+    ],
+)
+def test_sarcasm_negation_emoji_sms_and_complaints_asked_as_questions(
+    text: str, intent: str, sentiment: str
+) -> None:
+    result = Classifier().classify(text)
+    assert (result.intent, result.sentiment) == (intent, sentiment), result.signals

@@ -17,7 +17,12 @@ from portevoix.inbox import lexicon
 
 _BY_CONFIG: dict[int, tuple[Any, Classifier]] = {}
 INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise", "other")
-_URL = re.compile(r"https?://\S+|\b(?:bit\.ly|t\.co|goo\.gl)/\S+", re.IGNORECASE)
+_URL = re.compile(
+    r"https?://\S+|\bwww\.\S+|\b(?:bit\.ly|t\.co|t\.me|goo\.gl)/\S+"
+    r"|\b[\w-]+\.(?:top|xyz|win|click|live|shop|biz|icu|buzz|loan|bet)\b",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(r"^(?:(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|svp|stp|please)[\s,!]*)+")
 _DISCOUNT = re.compile(r"-\s?\d{2}\s?%|\d{3,}\s?(?:€|\$)\s?(?:par|a|per)\b", re.IGNORECASE)
 
 
@@ -83,6 +88,7 @@ class Classifier:
         ):
             self.lists[intent] = (_pattern(strong + extra.get(intent, [])), _pattern(weak))
         self.question_start = _pattern(lexicon.QUESTION_STARTS)
+        self.sarcasm = _pattern(lexicon.SARCASM)
         self.negation = _pattern(lexicon.NEGATIONS)
         self.french = set(lexicon.FRENCH)
         self.english = set(lexicon.ENGLISH)
@@ -136,19 +142,30 @@ class Classifier:
     # -- the whole classification ----------------------------------------------
 
     def classify(self, text: str, author: str = "") -> Classification:
-        folded = fold(text or "")
+        # Words are read outside links: "super-montres.shop" is not praise.
+        folded = fold(_URL.sub(" ", text or ""))
         signals: dict[str, list[str]] = {}
         scores: dict[str, float] = {}
+        flipped: dict[str, float] = {"praise": 0.0, "complaint": 0.0}
         positive = negative = 0.0
+        sarcasm = [m.group(0) for m in self._hits(self.sarcasm, folded)]
         for intent, (strong, weak) in self.lists.items():
             score = 0.0
             for weight, pattern in ((2.0, strong), (1.0, weak)):
                 for m in self._hits(pattern, folded):
-                    negated = self._negated(folded, m.start())
-                    if intent in ("complaint", "praise") and negated:
-                        # "pas de problème", "not happy": the meaning flips
-                        if intent == "praise":
-                            negative += weight
+                    # An emoji is not negated by the words before it ("sans recharger 😍").
+                    negated = m.group(0)[:1].isalnum() and self._negated(folded, m.start())
+                    if intent == "complaint" and negated:
+                        # "pas déçu", "no problems at all": a complaint denied is praise
+                        flipped["praise"] += weight
+                        positive += weight
+                        signals.setdefault("praise", []).append("¬" + m.group(0))
+                        continue
+                    if intent == "praise" and (negated or sarcasm):
+                        # "pas content"; "merci pour rien", "great, again 🙄": praise turned
+                        flipped["complaint"] += weight
+                        negative += weight
+                        signals.setdefault("complaint", []).append("¬" + m.group(0))
                         continue
                     score += weight
                     signals.setdefault(intent, []).append(m.group(0))
@@ -157,6 +174,10 @@ class Classifier:
                     elif intent in ("complaint", "insult", "crisis"):
                         negative += weight
             scores[intent] = score
+        for intent, extra in flipped.items():
+            scores[intent] += extra
+        if sarcasm and scores["complaint"]:
+            signals.setdefault("complaint", []).extend(sarcasm)
         urls = len(_URL.findall(text or ""))
         if urls:
             scores["spam"] += min(2, urls)
@@ -167,10 +188,13 @@ class Classifier:
         if "?" in stripped:
             scores["question"] += 2
             signals.setdefault("question", []).append("?")
-        head = re.sub(r"^(bonjour|salut|hello|hi|hey)[\s,!]*", "", folded.strip())
-        if self.question_start and self.question_start.match(head):
-            scores["question"] += 2
-            signals.setdefault("question", []).append(self.question_start.match(head).group(0))
+        for sentence in re.split(r"[.!?\n;:]+", folded):  # a question may open any sentence
+            head = _GREETING.sub("", sentence.strip())
+            found = self.question_start.match(head) if self.question_start else None
+            if found:
+                scores["question"] += 2
+                signals.setdefault("question", []).append(found.group(0))
+                break
 
         if scores["crisis"] >= 2:
             intent = "crisis"
@@ -202,6 +226,12 @@ class Classifier:
 
         total = positive + negative
         score = 0.0 if intent == "spam" or total == 0 else round((positive - negative) / total, 2)
+        # The intent decides the sign when the words disagree or say nothing: a complaint
+        # is negative even in polite words, praise positive even without a praise word.
+        if intent in ("complaint", "crisis", "insult"):
+            score = min(score, -0.5)
+        elif intent == "praise":
+            score = max(score, 0.5)
         sentiment = "positive" if score > 0.2 else "negative" if score < -0.2 else "neutral"
         who = fold(author or "").strip()
         vip = bool(who) and who in self.vip

@@ -202,7 +202,8 @@ def handle_new(
             filed["moderation_rule"] = rule
     if filed["sentiment"] == "negative" and not filed.get("own"):
         crisis.count_negative(now or datetime.now(UTC))
-        crisis.check(config, now)
+        if alert:  # a stream batch checks once, after its last mention (the caller)
+            crisis.check(config, now)
     if alert and is_urgent(filed):
         notify_urgent(config, [filed], now)
     return filed
