@@ -10,8 +10,8 @@ export SAM_CLI_TELEMETRY := 0
 demo: install            ## run the monitoring job locally on bundled sample feeds
 	$(VENV)/bin/portevoix demo
 
-test: install sam axe    ## the whole test suite (what CI runs)
-	$(PY) -m pytest
+test: install sam axe    ## the whole test suite (what CI runs), in 3 processes
+	$(PY) -m pytest -n 3
 
 # axe-core for the pages' accessibility check (Playwright injects it; needs npm).
 axe: tests/e2e/axe/node_modules/axe-core/axe.min.js

@@ -59,6 +59,26 @@ ASSUMED: dict[str, float] = {
 }
 
 
+BEDROCK_TOKENS = (450, 90)  # per message: the instructions and the message in, a verdict out
+
+
+def _bedrock(w: Workload, mentions: float) -> list[Line]:
+    """The model's second opinion, per message filed (none when it is off)."""
+    if not w.bedrock_model:
+        return []
+    from portevoix_local import pricing
+
+    model = w.bedrock_model.split(":", 1)[0].removeprefix("eu.").removeprefix("us.")
+    price_in, price_out = next(
+        (p for prefix, p in pricing.BEDROCK_1K.items() if model.startswith(prefix)),
+        pricing.BEDROCK_1K["anthropic.claude-3-5-haiku"],  # unknown: priced high, not low
+    )
+    per_message = (BEDROCK_TOKENS[0] * price_in + BEDROCK_TOKENS[1] * price_out) / 1000
+    line = Line("Bedrock", f"second opinion ({w.bedrock_model})", mentions, "messages", "")
+    line.unit_price = per_message
+    return [line]
+
+
 def _stored_size(config: Any) -> int:
     """The configuration's size as the SSM parameter holds it (compact YAML, no defaults)."""
     import yaml
@@ -87,6 +107,7 @@ class Workload:
     inbox_emails_per_day: int
     secrets_manager: int
     config_bytes: int = 0  # the configuration as stored (compact YAML): its SSM tier
+    bedrock_model: str = ""  # inbox.bedrock's model when it is on
     log_retention_days: int = 14
     guesses: list[str] = field(default_factory=list)
 
@@ -153,6 +174,7 @@ class Workload:
             inbox_emails_per_day=len(config.inbox.hours),
             secrets_manager=secrets_manager,
             config_bytes=_stored_size(config),
+            bedrock_model=config.inbox.bedrock.model_id if config.inbox.bedrock.enabled else "",
             guesses=guesses,
         )
 
@@ -166,6 +188,7 @@ class Line:
     price_key: str
     cost: float = 0.0  # before the always-free allowance
     billed: float = 0.0  # after it
+    unit_price: float | None = None  # when no key of pricing.PRICES names it (a model)
 
 
 @dataclass
@@ -305,6 +328,7 @@ def estimate(w: Workload) -> Estimate:
             "invocations",
             "scheduler_invocation",
         ),
+        *_bedrock(w, mentions),
         Line("SES", "emails sent", emails, "emails", "ses_email"),
         Line("SES", "attachments (report CSV)", attachments_gb, "GB", "ses_attachment_gb"),
         Line(
@@ -354,7 +378,7 @@ def _price(lines: list[Line]) -> None:
     remaining = dict(pricing.ALWAYS_FREE)
     remaining["logs_stored_gb_month"] = 0.0
     for line in lines:
-        price = pricing.PRICES[line.price_key]
+        price = line.unit_price if line.unit_price is not None else pricing.PRICES[line.price_key]
         line.cost = line.quantity * price
         key = line.price_key
         if key == "logs_stored_gb_month":  # the 5 GB of logs cover ingestion and storage together

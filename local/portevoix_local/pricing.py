@@ -35,6 +35,14 @@ PRICES: dict[str, float] = {
     "s3_put": 0.005 / 1_000,
 }
 
+# Bedrock on-demand text prices per 1,000 tokens (input, output), by model id prefix.
+BEDROCK_1K: dict[str, tuple[float, float]] = {
+    "amazon.nova-micro": (0.000035, 0.00014),
+    "amazon.nova-lite": (0.00006, 0.00024),
+    "anthropic.claude-3-haiku": (0.00025, 0.00125),
+    "anthropic.claude-3-5-haiku": (0.0008, 0.004),
+}
+
 # Always-free allowances per month (not the 12-month trial ones).
 ALWAYS_FREE: dict[str, float] = {
     "lambda_request": 1_000_000,

@@ -144,8 +144,12 @@ def test_every_handler_exists(template: dict[str, Any]) -> None:
 def test_policies_name_their_resources(template: dict[str, Any]) -> None:
     for name, fn in functions(template).items():
         for policy in fn["Properties"]["Policies"]:
-            if "If" in policy:  # an optional statement: only Comprehend's detect call may use "*"
+            if "If" in policy:  # optional: only Comprehend's detect call may use "*"
                 (statement,) = policy["If"][1]["Statement"]
+                if policy["If"][0] == "BedrockAllowed":  # the one configured model, no wildcard
+                    assert statement["Action"] == "bedrock:InvokeModel"
+                    assert all("${BedrockModelId}" in str(r) for r in statement["Resource"])
+                    continue
                 assert (
                     statement["Action"] == "comprehend:DetectSentiment"
                     and policy["If"][0] == "ComprehendAllowed"

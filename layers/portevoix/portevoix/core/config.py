@@ -436,10 +436,25 @@ class Comprehend(_Model):
     )
 
 
+class Bedrock(_Model):
+    """A model on Amazon Bedrock as a second opinion and reply drafter (costs per message)."""
+
+    enabled: bool = False
+    model_id: str = Field(
+        default="amazon.nova-micro-v1:0",
+        min_length=3,
+        description="A Converse-capable model or inference profile (deploy with BedrockModelId).",
+    )
+    region: str = "eu-west-3"
+    timeout_seconds: float = Field(default=5, gt=0, le=30, description="Slower: the rules decide.")
+    max_tokens: int = Field(default=300, ge=50, le=2000)
+
+
 class Inbox(_Model):
     """How messages are sorted: the brand's own words on top of the defaults."""
 
     comprehend: Comprehend = Field(default_factory=Comprehend)
+    bedrock: Bedrock = Field(default_factory=Bedrock)
 
     moderation: Moderation = Field(default_factory=Moderation)
 

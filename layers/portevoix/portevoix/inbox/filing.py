@@ -37,6 +37,11 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
         result.sentiment, result.score = _comprehend(
             config, text, result.language, result.sentiment, result.score
         )
+    draft = None
+    if config.inbox.bedrock.enabled and text.strip():
+        from portevoix.inbox import bedrock
+
+        result, draft = bedrock.refine(config, text, result)
     declared = mention.get("declared_language")
     if declared in languages():  # what the author's network says beats a guess from words
         result.language = declared
@@ -51,6 +56,8 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
         "status": status,
         "GSI1PK": store.inbox_index(status),
         "own": True if result.own else None,  # the brand's own posts: no alert, not counted
+        "classified_by": "model" if "model" in result.signals else "rules",
+        "draft_reply": draft,
     }
     filed = {**mention, **values}
     if not store.put_if(filed, "status", ("new",)):

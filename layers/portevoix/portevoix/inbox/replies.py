@@ -53,6 +53,8 @@ def suggestions(config: Any, mention: dict[str, Any]) -> dict[str, str]:
             out[name] = render(config, name, mention, lang)
         except ReplyError:
             continue  # reported when someone picks it; not offered broken
+    if mention.get("draft_reply"):  # the model's draft, after the brand's own templates
+        out.setdefault("model", str(mention["draft_reply"]))
     return out
 
 
