@@ -218,6 +218,10 @@ class BlueskyAccount(_Account):
     service: HttpUrl = "https://bsky.social"
     secret: SecretRef = Field(description="An app password (Settings > App passwords).")
     search: list[str] = Field(default_factory=list)
+    chat: bool = Field(
+        default=False,
+        description="Read and answer direct messages (the app password must allow them).",
+    )
 
 
 class WebhookAccount(_Account):

@@ -31,6 +31,9 @@ from portevoix.networks.base import (
 )
 
 POST = "app.bsky.feed.post"
+# Direct messages live on Bluesky's chat service; the PDS forwards calls carrying this header.
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
+MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
 MAX_BYTES = 3000
 MAX_IMAGE_BYTES = 1_000_000
 _TID_CHARS = "234567abcdefghijklmnopqrstuvwxyz"
@@ -375,8 +378,71 @@ class Bluesky(Network):
             for post in data.get("posts", []):
                 found.setdefault(post["uri"], self._mention(post, "search"))
                 state[key] = max(state.get(key, ""), post.get("indexedAt") or "")
+        if self.account.chat:
+            for mention in self._chat(state):
+                found.setdefault(mention.source_id, mention)
         mentions = sorted(found.values(), key=lambda m: m.published or "")
         return mentions, json.dumps(state, sort_keys=True) if state else cursor
+
+    # -- direct messages (the chat service, through the PDS) -----------------------------
+
+    def _chat_call(self, method: str, nsid: str, **kwargs: Any) -> Any:
+        """A chat.bsky.* call: the PDS proxies it to Bluesky's chat service."""
+        try:
+            return self._xrpc(method, nsid, headers={"atproto-proxy": CHAT_PROXY}, **kwargs)
+        except (AuthError, Rejected) as exc:
+            if "scope" in str(exc).lower():
+                raise AuthError(
+                    self.account_id,
+                    "the app password cannot read direct messages: create one with "
+                    "'Allow access to your direct messages' ticked, and connect again",
+                    status=exc.status,
+                ) from None
+            raise
+
+    def _chat(self, state: dict[str, str]) -> list[Mention]:
+        """New messages sent to the brand since the last read (chat.bsky.convo.getLog)."""
+        found: list[Mention] = []
+        members: dict[str, dict[str, Any]] = {}
+        for _ in range(10):  # pages of the log
+            params = {"cursor": state["chat"]} if state.get("chat") else {}
+            data = self._chat_call("GET", "chat.bsky.convo.getLog", params=params) or {}
+            for log in data.get("logs") or []:
+                message = log.get("message") or {}
+                if (
+                    log.get("$type") != "chat.bsky.convo.defs#logCreateMessage"
+                    or message.get("$type", MESSAGE_VIEW) != MESSAGE_VIEW
+                    or (message.get("sender") or {}).get("did") == self.did
+                ):
+                    continue  # other events, deleted messages, and the brand's own
+                convo = str(log.get("convoId") or "")
+                sender = str((message.get("sender") or {}).get("did") or "")
+                if convo and convo not in members:
+                    view = self._chat_call(
+                        "GET", "chat.bsky.convo.getConvo", params={"convoId": convo}
+                    )
+                    members[convo] = {
+                        m.get("did"): m
+                        for m in ((view or {}).get("convo") or {}).get("members", [])
+                    }
+                who = members.get(convo, {}).get(sender) or {}
+                found.append(
+                    Mention(
+                        source=self.name,
+                        source_id=f"chat:{convo}:{message.get('id')}",
+                        ref=f"dm:{convo}",
+                        author=who.get("displayName") or who.get("handle") or sender,
+                        author_handle="@" + (who.get("handle") or sender),
+                        text=str(message.get("text") or ""),
+                        url=None,
+                        published=iso_or_none(message.get("sentAt")),
+                        kind="dm",
+                    )
+                )
+            if not data.get("cursor") or data.get("cursor") == state.get("chat"):
+                break
+            state["chat"] = data["cursor"]
+        return found
 
     def _mention(self, item: dict[str, Any], kind: str) -> Mention:
         author = item.get("author") or {}
@@ -394,6 +460,16 @@ class Bluesky(Network):
             in_reply_to=((record.get("reply") or {}).get("parent") or {}).get("uri"),
             extra={"cid": item.get("cid"), "langs": record.get("langs")},
         )
+
+    def reply(self, to_ref: str, text: str, key: str) -> Published:
+        if to_ref.startswith("dm:"):  # a direct message: answered in its conversation
+            sent = self._chat_call(
+                "POST",
+                "chat.bsky.convo.sendMessage",
+                json={"convoId": to_ref[3:], "message": {"text": text}},
+            )
+            return Published(str(sent.get("id", "")), None, self.name)
+        return super().reply(to_ref, text, key)
 
     def metrics(self, ref: str) -> Metrics:
         data = self._appview("app.bsky.feed.getPosts", {"uris": [ref]})
