@@ -10,32 +10,25 @@ import pytest
 from portevoix.inbox.classify import Classifier
 from tests.helpers import make_config
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = (
+    Path(__file__).resolve().parents[2] / "layers" / "portevoix" / "portevoix" / "inbox" / "corpus"
+)
 INTENTS = ("complaint", "crisis", "insult", "praise", "question", "spam")
 
-# What the project commits to, as floors any regression trips. The main set is the one the
-# word lists were written against. Held-out set 1 was written afterwards and never tuned on.
-# Sets 2 and 3 (issue 13) were written before each round of rule changes and their errors
-# guided the word families added, so their figures are optimistic. Set 4 was written after
-# the last change and measured once: the honest figure for text nobody tuned on (its floors
-# are what it measured, far from the 0.85 target: word lists generalise modestly).
+# What the project commits to, as floors any regression trips. The word lists decide what
+# they are sure of; a naive Bayes model learnt from sets main, 1, 2 and 3 names the rest
+# (inbox/model.py), so those four are training data now. Set 4 was written after the last
+# word-list change and is never learnt from: the figure for text nobody tuned on.
 MAIN_FLOOR = {intent: (0.9, 0.9) for intent in INTENTS}  # (precision, recall)
-HELDOUT_FLOOR = {
-    "complaint": (1.0, 0.5),
-    "crisis": (1.0, 0.8),
-    "insult": (1.0, 0.9),
-    "praise": (0.75, 0.6),
-    "question": (0.9, 1.0),
-    "spam": (1.0, 0.8),
-}
-TUNED_FLOOR = {intent: (0.95, 0.9) for intent in INTENTS}
+HELDOUT_FLOOR = MAIN_FLOOR
+TUNED_FLOOR = MAIN_FLOOR
 UNSEEN_FLOOR = {
-    "complaint": (0.6, 0.25),
-    "crisis": (1.0, 0.37),
-    "insult": (1.0, 0.5),
-    "praise": (0.75, 0.75),
-    "question": (1.0, 1.0),
-    "spam": (1.0, 0.25),
+    "complaint": (1.0, 0.75),
+    "crisis": (0.88, 1.0),
+    "insult": (1.0, 0.75),
+    "praise": (0.66, 1.0),
+    "question": (0.9, 1.0),
+    "spam": (1.0, 1.0),
 }
 
 
@@ -72,10 +65,10 @@ def report(
     ("name", "floors", "min_sentiment", "min_language"),
     [
         ("messages.tsv", MAIN_FLOOR, 0.95, 0.9),
-        ("messages-heldout.tsv", HELDOUT_FLOOR, 0.75, 0.9),
+        ("messages-heldout.tsv", HELDOUT_FLOOR, 0.95, 0.9),
         ("messages-heldout-2.tsv", TUNED_FLOOR, 0.95, 0.9),
         ("messages-heldout-3.tsv", TUNED_FLOOR, 0.95, 0.9),
-        ("messages-heldout-4.tsv", UNSEEN_FLOOR, 0.6, 0.9),
+        ("messages-heldout-4.tsv", UNSEEN_FLOOR, 0.85, 0.9),
     ],
 )
 def test_per_class_precision_and_recall(
@@ -176,3 +169,13 @@ def test_sarcasm_negation_emoji_sms_and_complaints_asked_as_questions(
 ) -> None:
     result = Classifier().classify(text)
     assert (result.intent, result.sentiment) == (intent, sentiment), result.signals
+
+
+def test_the_issue_s_targets_hold_on_the_set_never_learnt_from() -> None:
+    """Intent macro-F1 >= 0.85, crisis recall >= 0.9, sentiment accuracy >= 0.85."""
+    from portevoix.inbox.model import HELD_OUT, TRAINING
+
+    assert HELD_OUT not in TRAINING
+    metrics, sentiment, _ = report(load(HELD_OUT))
+    f1 = [2 * p * r / (p + r) if p + r else 0.0 for p, r in metrics.values()]
+    assert sum(f1) / len(f1) >= 0.85 and metrics["crisis"][1] >= 0.9 and sentiment >= 0.85

@@ -22,6 +22,7 @@ _URL = re.compile(
     r"|\b[\w-]+\.(?:top|xyz|win|click|live|shop|biz|icu|buzz|loan|bet)\b",
     re.IGNORECASE,
 )
+SURE = 0.95  # the model's probability needed to overrule the word lists
 _GREETING = re.compile(r"^(?:(?:bonjour|bonsoir|salut|coucou|hello|hi|hey|svp|stp|please)[\s,!]*)+")
 _DISCOUNT = re.compile(r"-\s?\d{2}\s?%|\d{3,}\s?(?:€|\$)\s?(?:par|a|per)\b", re.IGNORECASE)
 
@@ -75,6 +76,7 @@ class Classifier:
         vip: list[str] | None = None,
         own: list[str] | None = None,
         default_language: str = "fr",
+        names: list[str] | None = None,
     ):
         extra = {k: list(v) for k, v in (extra or {}).items()}
         self.lists: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {}
@@ -87,12 +89,15 @@ class Classifier:
             ("question", [], []),
         ):
             self.lists[intent] = (_pattern(strong + extra.get(intent, [])), _pattern(weak))
+        # The brand's own words (inbox.words) are explicit: they decide over the model.
+        self.brand_words = {i: _pattern(t) for i, t in extra.items() if t}
         self.question_start = _pattern(lexicon.QUESTION_STARTS)
         self.sarcasm = _pattern(lexicon.SARCASM)
         self.negation = _pattern(lexicon.NEGATIONS)
         self.french = set(lexicon.FRENCH)
         self.english = set(lexicon.ENGLISH)
         self.vip = {fold(v).strip() for v in (vip or [])}
+        self.names = _pattern(names or [])
         self.own = {fold(v).strip() for v in (own or [])}
         self.default_language = default_language
 
@@ -102,9 +107,19 @@ class Classifier:
         own = [a for acc in config.accounts for a in (getattr(acc, "handle", None),) if a]
         if inbox is None:
             return cls(own=own, default_language=config.language)
+        names = [config.brand.name, *config.brand.aliases]
+        names += [n for c in config.competitors for n in (c.name, *c.aliases)]
         return cls(
-            dict(inbox.words), list(inbox.vip), own + list(inbox.own_accounts), config.language
+            dict(inbox.words),
+            list(inbox.vip),
+            own + list(inbox.own_accounts),
+            config.language,
+            names,
         )
+
+    def unnamed(self, text: str) -> str:
+        """The text without the brand's and competitors' names: they say who, not what."""
+        return self.names.sub(" ", fold(text)) if self.names else text
 
     @classmethod
     def for_config(cls, config: Any) -> Classifier:
@@ -138,6 +153,38 @@ class Classifier:
         if fr == en:
             return self.default_language
         return "fr" if fr > en else "en"
+
+    def _second_look(
+        self,
+        text: str,
+        folded: str,
+        intent: str,
+        scores: dict[str, float],
+        signals: dict[str, list[str]],
+    ) -> str:
+        """The learnt model names the intent, except where the lists are sure: a crisis,
+        obvious spam (links, schemes), the brand's own words, or a meaning the words turn
+        around (negation, sarcasm), which a bag of words cannot read."""
+        from portevoix.inbox import model
+
+        if intent == "crisis" or (intent == "spam" and scores["spam"] >= 3):
+            return intent
+        if any(word.startswith("¬") for words in signals.values() for word in words):
+            return intent
+        for wanted, pattern in self.brand_words.items():
+            if pattern and pattern.search(folded):
+                return wanted if wanted in INTENTS else intent
+        learnt, probability, words = model.model().predict(self.unnamed(text))
+        if probability == 0.0:
+            return intent  # too little text for the model: the lists' answer stands
+        signals.setdefault("learnt", []).append(f"{learnt} {probability:.2f}")
+        signals["learnt"] += words
+        if intent == "other" or learnt == intent:
+            return learnt
+        # Against words of the lists, only a confident model, and only over weak evidence.
+        if probability >= SURE and scores.get(intent, 0) < 4:
+            return learnt
+        return intent
 
     # -- the whole classification ----------------------------------------------
 
@@ -224,14 +271,18 @@ class Classifier:
             ):
                 intent = "complaint"
 
+        intent = self._second_look(text or "", folded, intent, scores, signals)
         total = positive + negative
         score = 0.0 if intent == "spam" or total == 0 else round((positive - negative) / total, 2)
         # The intent decides the sign when the words disagree or say nothing: a complaint
-        # is negative even in polite words, praise positive even without a praise word.
+        # is negative even in polite words, praise positive even without a praise word;
+        # questions, spam and the rest are neutral.
         if intent in ("complaint", "crisis", "insult"):
             score = min(score, -0.5)
         elif intent == "praise":
             score = max(score, 0.5)
+        else:
+            score = 0.0
         sentiment = "positive" if score > 0.2 else "negative" if score < -0.2 else "neutral"
         who = fold(author or "").strip()
         vip = bool(who) and who in self.vip

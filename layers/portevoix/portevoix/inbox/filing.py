@@ -27,9 +27,9 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
     nothing (None), so nobody's reply or decision is undone.
     """
     classifier = Classifier.for_config(config)
-    text = " ".join(
-        x for x in (mention.get("title"), mention.get("text")) if x and x != mention.get("author")
-    )
+    author, handle = mention.get("author"), mention.get("author_handle")
+    labels = {author, handle, f"{author} ({handle})"}  # a network mention's title is its author
+    text = " ".join(x for x in (mention.get("title"), mention.get("text")) if x and x not in labels)
     result = classifier.classify(
         text, author=mention.get("author_handle") or mention.get("author") or ""
     )

@@ -22,12 +22,22 @@ from portevoix.networks import NetworkError, Unsupported, build
 
 
 def rule_for(config: Any, mention: dict[str, Any], now: datetime | None = None) -> str | None:
-    """The first moderation rule the mention breaks, or None."""
+    """The first moderation rule the mention breaks, or None.
+
+    Hiding needs explicit evidence: the word lists' own insult or spam words (the
+    ``signals``), not the learnt model's guess, which only sorts the inbox.
+    """
     rules = config.inbox.moderation
     text = mention.get("text") or mention.get("title") or ""
-    if rules.insults and mention.get("intent") == "insult":
+    signals = mention.get("signals") or {}
+    if rules.insults and mention.get("intent") == "insult" and signals.get("insult"):
         return "insult"
-    if rules.spam_links and mention.get("intent") == "spam" and ("http" in text or "www." in text):
+    if (
+        rules.spam_links
+        and mention.get("intent") == "spam"
+        and signals.get("spam")
+        and ("http" in text or "www." in text)
+    ):
         return "spam_link"
     if rules.banned_words:
         pattern = compile_terms(list(rules.banned_words))
