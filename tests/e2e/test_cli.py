@@ -157,10 +157,11 @@ def test_demo_runs_offline(tmp_path: Path) -> None:
     assert any("-post-approval" in n for n in names) and any("-post-published" in n for n in names)
     assert (
         any("-inbox-batch" in n for n in names)
-        # The recall is a crisis and the brake complaint urgent: both alerted at once, so the
-        # grouped email carries the other two.
-        and "The grouped inbox email lists 2 message(s)" in result.stdout
+        # The recall and a battery that heats up are crises, the brake complaint urgent: all
+        # three alerted at once, so the grouped email carries the review alone.
+        and "The grouped inbox email lists 1 message(s)" in result.stdout
     )
+    assert re.search(r"crisis\s+immediate\s+needs_reply Bob", result.stdout)
     assert re.search(r"crisis\s+immediate\s+needs_reply Cyclia rappelle", result.stdout)
 
 

@@ -367,3 +367,31 @@ def test_accounts_connect_prints_a_link_that_opens_the_connect_page(
     assert "Vérifier et connecter" in form.text
     stranger = cli(home, "accounts", "connect", "x", "--as", "eve@else.example", "--config", config)
     assert stranger.returncode == 2 and "not in the configuration's team" in stranger.stderr
+
+
+def test_a_hostile_display_name_never_reaches_the_terminal(stack: dict[str, Any]) -> None:
+    """NUL, BEL, ESC and U+202E in a name and a text: `portevoix inbox` prints neither."""
+    import requests
+
+    api = stack["api"]
+    headers = {"Authorization": "Bearer bob_token"}
+    requests.patch(
+        api + "/api/v1/accounts/update_credentials",
+        data={"display_name": "Bob\x00\x07\x1b[2J\u202eliam"},
+        headers=headers,
+        timeout=10,
+    ).raise_for_status()
+    requests.post(
+        api + "/api/v1/statuses",
+        json={"status": "@alice Vous livrez ?\x1b[31m\u202e en Belgique"},
+        headers=headers,
+        timeout=10,
+    ).raise_for_status()
+    config = str(stack["tmp"] / "brand.yaml")
+    polled = cli(stack["home"], "veille", "--config", config, env=stack["env"])
+    assert polled.returncode == 0, polled.stdout + polled.stderr
+    shown = cli(stack["home"], "inbox", "--config", config, env=stack["env"])
+    assert shown.returncode == 0 and "Vous livrez" in shown.stdout, shown.stdout
+    assert not re.search(
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]", shown.stdout
+    )
