@@ -147,3 +147,17 @@ def test_the_weekly_report_gives_each_member_response_time(inbox: dict[str, Any]
     csv_text = rendered.attachments[0][1]
     csv_text = csv_text.decode("utf-8-sig") if isinstance(csv_text, bytes) else csv_text
     assert "response_time_member,alex@brand.example,count,1," in csv_text
+
+
+def test_a_reply_shows_the_post_it_answers(inbox: dict[str, Any]) -> None:
+    from tests.integration.test_mastodon import as_user
+    from tests.integration.test_replies import receive
+
+    api, config = inbox["api"], inbox["config"]
+    ours = as_user(
+        api, "alice_token", "POST", "/api/v1/statuses", json={"status": "Nouveau : l'Urban 3 !"}
+    )
+    answer = receive(config, api, "@alice Il sort quand en Belgique ?", in_reply_to_id=ours["id"])
+    page = inbox["camille"].go("GET", f"/inbox/m/{quote(store.id_of(answer['PK']), safe='')}")
+    shown = body(page)
+    assert page.status == 200 and "Nouveau : l'Urban 3 !" in shown and "@alice" in shown

@@ -274,5 +274,9 @@ class Network:
     def hide(self, ref: str) -> None:
         raise Unsupported(self.account_id, f"{self.name} does not let us hide comments")
 
+    def parent(self, ref: str) -> dict[str, Any] | None:
+        """The post a message answers (``text``, ``url``, ``author``), where the network says."""
+        return None
+
     def metrics(self, ref: str) -> Metrics:
         raise Unsupported(self.account_id, f"{self.name} gives no engagement metrics here")

@@ -234,6 +234,14 @@ class Mastodon(Network):
         )
         return self.publish(variant, key)
 
+    def parent(self, ref: str) -> dict[str, Any] | None:
+        status = self._call("GET", f"/api/v1/statuses/{ref}")
+        return {
+            "text": html_to_text(status.get("content") or ""),
+            "url": status.get("url") or status.get("uri"),
+            "author": "@" + (status.get("account") or {}).get("acct", ""),
+        }
+
     def metrics(self, ref: str) -> Metrics:
         status = self._call("GET", f"/api/v1/statuses/{ref}")
         return Metrics(

@@ -122,6 +122,7 @@ def message_page(
         thread=[_row(ctx, x) for x in thread],
         earlier=[_row(ctx, x) for x in earlier],
         in_reply_to=m.get("in_reply_to"),
+        parent=_parent(ctx, m),
         reply_url=m.get("reply_url"),
         reply_text=m.get("reply_text"),
         error=m.get("reply_error") if m.get("status") == "needs_reply" else None,
@@ -130,6 +131,30 @@ def message_page(
         can_reply=m.get("status") in ("new", "needs_reply"),
         reply_until=_until(ctx, m.get("reply_until")),
     )
+
+
+def _parent(ctx: Ctx, m: dict[str, Any]) -> dict[str, Any] | None:
+    """The post the message answers, read from its network (nothing if it cannot say)."""
+    from portevoix.core.errors import PortevoixError
+    from portevoix.core.text import clean_text
+
+    account = ctx.config.account(m.get("account"))
+    if not m.get("in_reply_to") or account is None:
+        return None
+    from portevoix.networks import build
+
+    try:
+        found = build(account, ctx.config).parent(str(m["in_reply_to"]))
+    except (PortevoixError, KeyError, ValueError):
+        return None
+    if not found:
+        return None
+    url = str(found.get("url") or "")
+    return {
+        "text": clean_text(str(found.get("text") or ""), 500),
+        "author": clean_text(str(found.get("author") or ""), 100),
+        "url": url if url.startswith(("https://", "http://")) else "",
+    }
 
 
 def _until(ctx: Ctx, value: str | None) -> dict[str, Any] | None:
