@@ -43,7 +43,7 @@ def complaint(i: int, when: datetime) -> dict[str, Any]:
 def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any) -> None:
     import yaml
 
-    config = make_config()
+    config = make_config(inbox={"own_accounts": ["@portevoix"]})
     monkeypatch.setenv(
         "CONFIG_PARAMETER", "/portevoix/config"
     )  # the link's page runs the real function
@@ -54,6 +54,10 @@ def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any)
         Tier="Advanced",
     )
     week(lambda i: i % 3)  # 0, 1 or 2 negative mentions an hour
+    own = complaint(99, NOW)  # the brand's own post, in negative words: never counted nor listed
+    own.update(author_handle="@portevoix", text="Panne de batterie : nous sommes désolés, vraiment")
+    store.batch_put([own])
+    filing.handle_new(config, own, NOW)
     for i in range(15):
         filing.handle_new(
             config, complaint(i, NOW + timedelta(seconds=i)), NOW + timedelta(seconds=i)
@@ -71,6 +75,7 @@ def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any)
     body = fr.get_body(preferencelist=("plain",)).get_content()
     assert "10 messages négatifs cette heure-ci" in body and "portevoix freeze on" in body
     assert "je veux un remboursement" in body
+    assert "nous sommes désolés" not in body and "@portevoix" not in body
     # The alert's link freezes scheduled posts, and lifts the freeze.
     import re
 

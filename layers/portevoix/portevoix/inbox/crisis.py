@@ -79,7 +79,7 @@ def _alert(config: Any, hour: datetime, count: int, mean: float, threshold: floa
         m
         for m in store.query_gsi1(store.inbox_index("needs_reply"), iso(hour))
         + store.query_gsi1(store.inbox_index("ignored"), iso(hour))
-        if m.get("sentiment") == "negative"
+        if m.get("sentiment") == "negative" and not m.get("own")  # never the brand's own posts
     ][:20]
     lines = [
         {
