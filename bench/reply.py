@@ -24,7 +24,6 @@ def texts() -> list[str]:
     return [text for _, _, _, text in corpus("messages.tsv")]
 
 
-DETAIL = "--detail" in sys.argv
 SETS = {  # name: how far it can be trusted (see tests/unit/test_classify.py)
     "messages.tsv": "written with the lists; the model's training data",
     "messages-heldout.tsv": "the model's training data",
@@ -51,7 +50,8 @@ def figures() -> dict[str, str]:
     return out
 
 
-def run() -> dict[str, Any]:
+def run(detail: bool = False) -> dict[str, Any]:
+    """``detail``: AWS requests counted per operation, not per service."""
     fake_aws_env(
         TABLE_NAME="portevoix-local", CONFIG_PARAMETER="/portevoix/config"
     )  # before the handler's logger
@@ -103,7 +103,7 @@ def run() -> dict[str, Any]:
             aws.client(service).meta.events.register(
                 f"before-call.{service}.*",
                 lambda event_name, **_: calls.update(
-                    [event_name.split(".")[1] + (":" + event_name.split(".")[2] if DETAIL else "")]
+                    [":".join(event_name.split(".")[1 : 3 if detail else 2])]
                 ),
             )
         t0 = time.perf_counter()
@@ -123,7 +123,7 @@ def main() -> int:
     args = arguments(
         __doc__, ("--detail", {"action": "store_true", "help": "AWS requests per operation"})
     )
-    results = run()
+    results = run(args.detail)
     base = baseline("baseline-reply.json")
     for key, value in results.items():
         print(f"{key:36} {value!s:>44}" + (f"   (baseline {base[key]})" if key in base else ""))

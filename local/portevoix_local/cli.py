@@ -521,8 +521,6 @@ def _home(args: argparse.Namespace) -> Path:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import signal
-
     config, text = _load(args.config)
     home = _home(args)
     if stop_running(home):  # the stack a command started in the background: this one replaces it
@@ -546,6 +544,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(
             "  In another terminal: portevoix post create FILE, post status ID, post approve ID..."
         )
+    _until_stopped(server, f"stopped; state saved in {home}")
+    return EXIT_OK
+
+
+def _until_stopped(server: Any, farewell: str) -> None:
+    """Serve until Ctrl-C or SIGTERM, then stop cleanly (what is pending is saved)."""
+    import signal
+
     signal.signal(signal.SIGTERM, lambda *a: server.stop_event.set())
     try:
         while not server.stop_event.wait(0.5):
@@ -554,8 +560,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.stop()
-        print("stopped; state saved in", home, flush=True)
-    return EXIT_OK
+        print(farewell, flush=True)
 
 
 def _port_free(port: int) -> None:
@@ -902,8 +907,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _demo_serve(home: Path, text: str, config: Any, port: int, say: Any) -> None:
     """Keep the demo's stack (and its feed and Mastodon servers) up until Ctrl-C."""
-    import signal
-
     server = LocalServer(
         home, text, config, port=port, fire_schedules=False, config_path=home / "portevoix.yaml"
     ).start()
@@ -913,15 +916,7 @@ def _demo_serve(home: Path, text: str, config: Any, port: int, say: Any) -> None
         f"arrives in {home / 'outbox'}).",
     )
     sys.stdout.flush()
-    signal.signal(signal.SIGTERM, lambda *a: server.stop_event.set())
-    try:
-        while not server.stop_event.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        say("stopped.")
+    _until_stopped(server, "stopped.")
 
 
 def _demo_report(config: Any, say: Any) -> bool:

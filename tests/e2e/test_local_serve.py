@@ -371,22 +371,13 @@ def test_accounts_connect_prints_a_link_that_opens_the_connect_page(
 
 def test_a_hostile_display_name_never_reaches_the_terminal(stack: dict[str, Any]) -> None:
     """NUL, BEL, ESC and U+202E in a name and a text: `portevoix inbox` prints neither."""
-    import requests
+    from tests.integration.test_mastodon import as_user
 
     api = stack["api"]
-    headers = {"Authorization": "Bearer bob_token"}
-    requests.patch(
-        api + "/api/v1/accounts/update_credentials",
-        data={"display_name": "Bob\x00\x07\x1b[2J\u202eliam"},
-        headers=headers,
-        timeout=10,
-    ).raise_for_status()
-    requests.post(
-        api + "/api/v1/statuses",
-        json={"status": "@alice Vous livrez ?\x1b[31m\u202e en Belgique"},
-        headers=headers,
-        timeout=10,
-    ).raise_for_status()
+    name = {"display_name": "Bob\x00\x07\x1b[2J\u202eliam"}
+    as_user(api, "bob_token", "PATCH", "/api/v1/accounts/update_credentials", data=name)
+    status = {"status": "@alice Vous livrez ?\x1b[31m\u202e en Belgique"}
+    as_user(api, "bob_token", "POST", "/api/v1/statuses", json=status)
     config = str(stack["tmp"] / "brand.yaml")
     polled = cli(stack["home"], "veille", "--config", config, env=stack["env"])
     assert polled.returncode == 0, polled.stdout + polled.stderr

@@ -69,6 +69,18 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"studio-{name}.png"), full_page=True)
 
 
+def on_phone(browser: Any, context: Any, base: str, pages: dict[str, str]) -> None:
+    """The same member's pages at phone width: nothing scrolls sideways, axe passes, a shot."""
+    small = browser.new_context(
+        viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
+    ).new_page()
+    for name, path in pages.items():
+        small.goto(base + path)
+        fits(small, name)
+        accessible(small, name)
+        shot(small, name)
+
+
 def outbox_link(home: Path, to: str, pattern: str, after: float = 0) -> str:
     deadline = time.time() + 20
     while time.time() < deadline:
@@ -177,26 +189,15 @@ def test_a_community_manager_plans_a_post_from_the_studio(stack: dict[str, Any])
         shot(page, "calendar-month-laptop")
 
         # The same pages on a phone: nothing scrolls sideways, everything passes axe.
-        phone = browser.new_context(
-            viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
-        )
-        small = phone.new_page()
-        for name, path in (
-            ("calendar-phone", "/calendar"),
-            ("compose-phone", "/compose"),
-            ("post-phone", f"/posts/{post_id}"),
-        ):
-            small.goto(base + path)
-            fits(small, name)
-            accessible(small, name)
-            shot(small, name)
+        pages = {"calendar-phone": "/calendar", "compose-phone": "/compose"}
+        on_phone(browser, context, base, {**pages, "post-phone": f"/posts/{post_id}"})
 
         # A lost phone: `portevoix sessions revoke` ends every session of the member.
         config = str(stack["tmp"] / "brand.yaml")
         revoked = cli(home, "sessions", "revoke", "camille@cyclia.example", "--config", config)
         assert revoked.returncode == 0 and "1 studio session(s)" in revoked.stdout, revoked.stderr
-        small.goto(base + "/calendar")
-        expect(small).to_have_url(re.compile(r"/signin\?next=%2Fcalendar$"))
+        page.goto(base + "/calendar")
+        expect(page).to_have_url(re.compile(r"/signin\?next=%2Fcalendar$"))
         browser.close()
 
 
@@ -258,18 +259,8 @@ def test_a_mastodon_account_connected_from_the_studio_publishes(
         shot(page, "connected")
 
         # Phone-sized: the Accounts page and the Connect form fit and pass axe.
-        phone = browser.new_context(
-            viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
-        )
-        small = phone.new_page()
-        for name, path in (
-            ("accounts-phone", "/accounts"),
-            ("connect-phone", "/accounts/connect/bluesky"),
-        ):
-            small.goto(base + path)
-            fits(small, name)
-            accessible(small, name)
-            shot(small, name)
+        pages = {"accounts-phone": "/accounts", "connect-phone": "/accounts/connect/bluesky"}
+        on_phone(browser, context, base, pages)
 
         info = stack["info"]
         ssm = boto3.client(
@@ -364,14 +355,7 @@ def test_settings_add_a_feed_and_a_keyword_refuse_an_invalid_one_and_restore(
         restored = yaml.safe_load((stack["tmp"] / "brand.yaml").read_text(encoding="utf-8"))
         assert "topics" not in restored and not restored.get("feeds")
 
-        phone = browser.new_context(
-            viewport=PHONE, locale="fr-FR", storage_state=context.storage_state()
-        )
-        small = phone.new_page()
-        small.goto(base + "/settings")
-        fits(small, "settings-phone")
-        accessible(small, "settings-phone")
-        shot(small, "settings-phone")
+        on_phone(browser, context, base, {"settings-phone": "/settings"})
         browser.close()
 
 

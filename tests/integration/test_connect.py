@@ -220,18 +220,24 @@ def developer_app(aws: Any, app: str, client_id: str, secret: str = "") -> None:
     )
 
 
+def repoint(
+    monkeypatch: pytest.MonkeyPatch, app: str, base: str, authorize: str, token: str
+) -> None:
+    """The network's documented OAuth addresses, on a fake's server."""
+    endpoints = {"authorize": base + authorize, "token": base + token, "api": base}
+    monkeypatch.setitem(connect.ENDPOINTS, app, endpoints)
+
+
+def choose(browser: Browser, page: Any, index: int = 0) -> Any:
+    """The member picks one of the pages or organisations offered."""
+    form = {"csrf": browser.field(page, "csrf"), "state": browser.field(page, "state")}
+    return browser.go("POST", "/accounts/choose", {**form, "choice": str(index)})
+
+
 @pytest.fixture
 def x_api(monkeypatch: pytest.MonkeyPatch) -> Any:
     with FakeX() as x:
-        monkeypatch.setitem(
-            connect.ENDPOINTS,
-            "x",
-            {
-                "authorize": x.url + "/i/oauth2/authorize",
-                "token": x.url + "/2/oauth2/token",
-                "api": x.url,
-            },
-        )
+        repoint(monkeypatch, "x", x.url, "/i/oauth2/authorize", "/2/oauth2/token")
         yield x
 
 
@@ -331,31 +337,15 @@ def test_an_expired_x_refresh_token_asks_to_reconnect_with_the_link(
 @pytest.fixture
 def linkedin(monkeypatch: pytest.MonkeyPatch) -> Any:
     with FakeLinkedIn() as li:
-        monkeypatch.setitem(
-            connect.ENDPOINTS,
-            "linkedin",
-            {
-                "authorize": li.url + "/oauth/v2/authorization",
-                "token": li.url + "/oauth/v2/accessToken",
-                "api": li.url,
-            },
-        )
+        repoint(monkeypatch, "linkedin", li.url, "/oauth/v2/authorization", "/oauth/v2/accessToken")
         linkedin_oauth(li, CALLBACK)
         yield li
 
 
 def connect_linkedin(browser: Browser) -> Any:
-    choose = browser.go("GET", consent(start(browser, "linkedin")))
-    assert choose.status == 200 and "Brand SAS (urn:li:organization:123)" in str(choose.body)
-    return browser.go(
-        "POST",
-        "/accounts/choose",
-        {
-            "csrf": browser.field(choose, "csrf"),
-            "state": browser.field(choose, "state"),
-            "choice": "0",
-        },
-    )
+    offered = browser.go("GET", consent(start(browser, "linkedin")))
+    assert offered.status == 200 and "Brand SAS (urn:li:organization:123)" in str(offered.body)
+    return choose(browser, offered)
 
 
 def test_linkedin_connects_an_organisation_the_member_picks(
@@ -421,30 +411,14 @@ def test_meta_connects_a_page_or_its_instagram_with_a_page_token(
 ) -> None:
     with FakeGraph() as g:
         v = connect.GRAPH_VERSION
-        monkeypatch.setitem(
-            connect.ENDPOINTS,
-            "meta",
-            {
-                "authorize": f"{g.url}/{v}/dialog/oauth",
-                "token": f"{g.url}/{v}/oauth/access_token",
-                "api": g.url,
-            },
-        )
+        repoint(monkeypatch, "meta", g.url, f"/{v}/dialog/oauth", f"/{v}/oauth/access_token")
         developer_app(aws, "meta", "meta-app", "meta-secret")
         meta_oauth(g, CALLBACK)
         browser = stack["browser"]
         answer = browser.go("GET", consent(start(browser, network)))
         if network == "facebook":  # two Pages: the member picks one
             assert "Brand Jobs" in str(answer.body)
-            answer = browser.go(
-                "POST",
-                "/accounts/choose",
-                {
-                    "csrf": browser.field(answer, "csrf"),
-                    "state": browser.field(answer, "state"),
-                    "choice": "0",
-                },
-            )
+            answer = choose(browser, answer)
         # Instagram: only one Page has an Instagram account linked, connected at once.
         assert answer.status == 200 and "is connected" in str(answer.body), answer.body
         entry = saved()[0]["accounts"][-1]

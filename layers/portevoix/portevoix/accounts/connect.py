@@ -75,8 +75,7 @@ ENDPOINTS: dict[str, dict[str, str]] = {
         "api": "https://api.x.com",
     },
 }
-DEFAULT_API = {"linkedin": "https://api.linkedin.com", "meta": "https://graph.facebook.com"}
-DEFAULT_API["x"] = "https://api.x.com"
+DEFAULT_API = {app: ends["api"] for app, ends in ENDPOINTS.items()}  # before tests repoint them
 
 
 @dataclass

@@ -89,8 +89,8 @@ def refine(config: Any, text: str, rules: Classification) -> tuple[Classificatio
             rules.urgency = "immediate"
         elif intent == "spam":
             rules.urgency = "low"
-        elif intent in ("insult", "complaint") and rules.urgency == "normal":
-            rules.urgency = "high" if intent == "insult" else "normal"
+        elif intent == "insult":
+            rules.urgency = "high"
     return rules, (draft or None) if intent not in ("spam", "insult") else None
 
 

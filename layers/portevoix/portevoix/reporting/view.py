@@ -130,33 +130,23 @@ def _sentiment_days(fig: Figures, lang: str) -> list[dict[str, Any]]:
 
 
 def _response(fig: Figures, lang: str) -> list[dict[str, Any]]:
-    top = max((tm.median or 0 for tm in fig.response.values()), default=0)
-    return [
-        {
-            "label": t(lang, "report.all_networks") if source == "all" else source,
-            "value": tm.median or 0,
-            "pct": _pct(tm.median or 0, top),
-            "color": None,
-            "text": t(
-                lang,
-                "report.response_row",
-                count=tm.count,
-                median=format_duration(tm.median, lang),
-                p90=format_duration(tm.p90, lang),
-            ),
-            "all": source == "all",
-        }
-        for source, tm in fig.response.items()
-    ]
+    """Response times per network, and all of them."""
+    label = {source: source for source in fig.response}
+    label["all"] = t(lang, "report.all_networks")
+    return _timings(fig.response, label, lang)
 
 
 def _members(config: Any, fig: Figures, lang: str) -> list[dict[str, Any]]:
     """Response times per member (who replied, or marked handled), by their name."""
     names = {m.email.lower(): m.name or m.email for m in config.team}
-    top = max((tm.median or 0 for tm in fig.by_member.values()), default=0)
+    return _timings(fig.by_member, {w: names.get(w.lower(), w) for w in fig.by_member}, lang)
+
+
+def _timings(timings: dict[str, Any], labels: dict[str, str], lang: str) -> list[dict[str, Any]]:
+    top = max((tm.median or 0 for tm in timings.values()), default=0)
     return [
         {
-            "label": names.get(who.lower(), who),
+            "label": labels[key],
             "value": tm.median or 0,
             "pct": _pct(tm.median or 0, top),
             "color": None,
@@ -167,9 +157,9 @@ def _members(config: Any, fig: Figures, lang: str) -> list[dict[str, Any]]:
                 median=format_duration(tm.median, lang),
                 p90=format_duration(tm.p90, lang),
             ),
-            "all": False,
+            "all": key == "all",
         }
-        for who, tm in fig.by_member.items()
+        for key, tm in timings.items()
     ]
 
 

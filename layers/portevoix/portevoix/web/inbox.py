@@ -8,7 +8,7 @@ checked messages. Messages come from the inbox index by status (GSI1).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,11 +22,16 @@ from portevoix.web.routes import Ctx, route
 STATUSES = ("needs_reply", "replied", "hidden", "ignored")
 LIMIT = 200  # messages a page lists
 URGENT = ("immediate", "high")
+SETTLED_WINDOW = timedelta(days=30)  # replied, hidden, ignored: what the page and context read
 INTENTS = (*INBOX_INTENTS, "other")
 
 
 def _mentions(status: str) -> list[dict[str, Any]]:
-    found = store.query_index("GSI1", store.inbox_index(status))
+    """Newest first. What waits for an answer is all there; settled ones, the last weeks."""
+    from portevoix.core.timeutil import iso
+
+    since = None if status == "needs_reply" else iso(datetime.now(UTC) - SETTLED_WINDOW)
+    found = store.query_index("GSI1", store.inbox_index(status), since)
     found.sort(key=lambda m: m.get("received_at") or "", reverse=True)
     return found
 
