@@ -27,6 +27,16 @@ def compiled(po: Path) -> bytes:
     return out.getvalue()
 
 
+def messages(mo: bytes) -> dict:
+    """What a ``.mo`` says, its header without the line naming the Babel version that wrote it."""
+    import gettext
+
+    table = dict(gettext.GNUTranslations(io.BytesIO(mo))._catalog)
+    header = table.get("", "").splitlines()
+    table[""] = [line for line in header if not line.startswith("Generated-By:")]
+    return table
+
+
 def catalogs(root: Path = LOCALES) -> list[Path]:
     return sorted(root.glob("*/LC_MESSAGES/portevoix.po"))
 
