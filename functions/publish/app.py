@@ -18,7 +18,8 @@ TASKS = (
     "notify_rejected",
     "expired",
     "check_freeze",
-    "notify_frozen",
+    "hold",
+    "hold_expired",
     "publish_one",
     "record",
 )

@@ -418,12 +418,22 @@ def cmd_freeze(args: argparse.Namespace) -> int:
 
     config, text = _load(args.config)
     with _stack(args, config, text):
-        state = crisis.freeze(args.state == "on", by=os.environ.get("USER", "cli"))
-    print(
-        "Scheduled posts are frozen: none goes out until `portevoix freeze off`."
-        if state["frozen"]
-        else "Publishing resumed: scheduled posts go out at their time."
-    )
+        state = crisis.freeze(args.state == "on", by=os.environ.get("USER", "cli"), config=config)
+    if state["frozen"]:
+        print(
+            "Publishing is frozen: a post that falls due is held (not dropped) until "
+            "`portevoix freeze off`, or until someone releases it on its page."
+        )
+        return EXIT_OK
+    print("The freeze is lifted: posts go out at their time again.")
+    for post_id in state["released"]:
+        print(f"  released  {post_id}: held, it goes out now")
+    for post_id in state["waiting"]:
+        print(
+            f"  waiting   {post_id}: its time passed more than "
+            f"{config.crisis.publish_held_within_minutes} min ago; publish it "
+            f"(`portevoix post release {post_id}`), reschedule or cancel it"
+        )
     return EXIT_OK
 
 
@@ -801,6 +811,10 @@ def cmd_post(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "cancel":
         print(f"Post {args.id}: {posts.cancel(args.id)['status']}.")
+        return EXIT_OK
+    if args.action == "release":
+        post = posts.release(args.id, by=os.environ.get("USER", "cli"))
+        print(f"Post {args.id}: released, it goes out now (planned {post.get('local_time')}).")
         return EXIT_OK
     if args.action == "reschedule":
         from datetime import datetime as _dt
@@ -1224,7 +1238,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = post_actions.add_parser("reschedule", help="a new time: checked and approved again")
     p.add_argument("id")
     p.add_argument("--at", required=True, help="local time, YYYY-MM-DDTHH:MM")
-    for action in ("create", "import", "approve", "reject", "status", "cancel", "reschedule"):
+    p = post_actions.add_parser("release", help="publish now a post the freeze holds")
+    p.add_argument("id")
+    post_names = (
+        "create",
+        "import",
+        "approve",
+        "reject",
+        "status",
+        "cancel",
+        "reschedule",
+        "release",
+    )
+    for action in post_names:
         post_actions.choices[action].set_defaults(func=cmd_post)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
             },
         ],
         "fetch": {"allow_private_networks": True, "interval_minutes": 1440},
+        # carol speaks for the brand; four negative messages in an hour can be a surge
+        "inbox": {"crisis_min": 4, "own_accounts": ["@carol"]},
     }
     (tmp_path / "brand.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     home = tmp_path / "home"
@@ -334,6 +337,97 @@ def test_every_command_acts_on_the_running_stack(stack: dict[str, Any]) -> None:
         os.environ.update(saved)
         aws.reset()
         runtime.reset()
+
+
+@contextmanager
+def on_the_stack(home: Path) -> Iterator[None]:
+    """This process reads and writes the running stack's AWS (then lets go of it)."""
+    from portevoix.core import aws, runtime
+    from portevoix_local.serve import connect
+
+    saved = dict(os.environ)
+    try:
+        connect(home)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        aws.reset()
+        runtime.reset()
+
+
+def outbox(home: Path, subject: str) -> list[Any]:
+    mails = [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((home / "outbox").glob("*.eml"))
+    ]
+    return [m for m in mails if subject in m["Subject"]]
+
+
+def test_a_crisis_in_the_local_mode_holds_the_post_until_the_terminal_lifts_the_freeze(
+    stack: dict[str, Any],
+) -> None:
+    """A quiet week, a surge, one alert per member; frozen through the alert's link, a post
+    due meanwhile is held; `portevoix freeze off` while `local serve` runs publishes it once."""
+    from datetime import UTC, datetime, timedelta
+
+    from portevoix.core import store
+    from tests.integration.test_mastodon import as_user
+
+    home, api, env = stack["home"], stack["api"], stack["env"]
+    config = str(stack["tmp"] / "brand.yaml")
+    now = datetime.now(UTC)
+    with on_the_stack(home):  # the baseline: a quiet week, 0 or 1 negative message an hour
+        for h in range(1, 7 * 24):
+            if h % 2:
+                store.add_counts(now - timedelta(hours=h), {"negative": 1})
+    angry = [
+        "@alice Ma batterie Urban 3 a pris feu dans le garage, c'est scandaleux et dangereux",
+        "@alice Batterie qui fond, vélo inutilisable, service client injoignable : honteux",
+        "@alice Encore une batterie brûlée chez un ami, je veux un remboursement immédiat",
+        "@alice Rappel produit quand ? Ma batterie chauffe et sent le brûlé, c'est inadmissible",
+        "@alice Deuxième incendie de batterie cette semaine, vous mettez des gens en danger",
+    ]
+    for text in angry:
+        as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": text})
+    own = "@alice Batteries en panne : nous sommes désolés, un problème grave, on s'en occupe"
+    as_user(api, "carol_token", "POST", "/api/v1/statuses", json={"status": own})
+    for _ in range(2):  # a second poll finds nothing new, and alerts nobody again
+        polled = cli(home, "veille", "--config", config, env=env)
+        assert polled.returncode == 0, polled.stdout + polled.stderr
+    alerts = outbox(home, "pic de messages négatifs")
+    recipients = sorted(a.strip() for m in alerts for a in m["To"].split(","))
+    assert recipients == ["alex@cyclia.example", "camille@cyclia.example"]  # once each
+    body = alerts[0].get_body(preferencelist=("plain",)).get_content()
+    assert "5 messages négatifs cette heure-ci" in body and "pris feu" in body
+    assert "nous sommes désolés" not in body  # the brand's own post: not listed, not counted
+    with on_the_stack(home):
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        assert store.read_counts(hour, hour + timedelta(hours=1))[hour]["negative"] == 5
+
+    # Freeze through the alert's link (its page, then its button).
+    link = re.search(r"http://127\.0\.0\.1:\d+/m/[\w-]+", body).group(0)
+    page = requests.get(link, timeout=10).text
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    frozen = requests.post(link, data={"form_token": token, "action": "freeze"}, timeout=10)
+    assert "retenue, pas abandonnée" in frozen.text
+
+    created = cli(home, "post", "create", str(write_post(stack["tmp"], "due.yaml")), "--json")
+    post_id = json.loads(created.stdout)["post_id"]
+    assert cli(home, "post", "approve", post_id).returncode == 0
+    wait_status(stack, post_id, "held")
+    time.sleep(1)
+    assert alice_statuses(api) == [] and stack["x"].tweets == []  # due, and nothing went out
+
+    lifted = cli(home, "freeze", "off", "--config", config, env=env)
+    assert lifted.returncode == 0, lifted.stderr
+    assert f"released  {post_id}" in lifted.stdout
+    state = wait_status(stack, post_id, "published")
+    assert state["networks"]["x"]["status"] == "published"
+    assert cli(home, "local", "run", "inbox", "--config", config, env=env).returncode == 0
+    assert cli(home, "freeze", "off", "--config", config, env=env).returncode == 0
+    time.sleep(1)
+    assert len(alice_statuses(api)) == 1 and len(stack["x"].tweets) == 1  # exactly once
 
 
 def test_accounts_connect_prints_a_link_that_opens_the_connect_page(

@@ -73,7 +73,7 @@ def test_quiet_week_then_a_burst_alerts_exactly_once(aws: Any, monkeypatch: Any)
     assert len(crisis_mails) == 2  # one alert, in each language of the team
     fr = next(m for m in crisis_mails if m["To"] == "camille@brand.example")
     body = fr.get_body(preferencelist=("plain",)).get_content()
-    assert "10 messages négatifs cette heure-ci" in body and "portevoix freeze on" in body
+    assert "10 messages négatifs cette heure-ci" in body and "retenue jusqu'à la levée" in body
     assert "je veux un remboursement" in body
     assert "nous sommes désolés" not in body and "@portevoix" not in body
     # The alert's link freezes scheduled posts, and lifts the freeze.

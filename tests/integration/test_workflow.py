@@ -69,6 +69,7 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
             charter: dict[str, Any] | None = None,
             timeout: int = 3600,
             instance: str | None = None,
+            crisis: dict[str, Any] | None = None,
         ) -> None:
             available = {
                 "masto": {
@@ -96,6 +97,7 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
                 "approvers": ["alex@brand.example"],
                 "accounts": [available[a] for a in accounts],
                 "charter": charter or {},
+                "crisis": crisis or {},
                 "fetch": {"allow_private_networks": True},
             }
             aws.client("ssm").put_parameter(
@@ -515,3 +517,111 @@ def test_media_by_url_reaches_networks_that_need_bytes(
     assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
     (status,) = alice_statuses(flow["api"])
     assert status["media_attachments"][0]["description"] == "Le visuel"
+
+
+# -- held by a freeze, then released ------------------------------------------------------
+
+
+def approve(flow: dict[str, Any], post: dict[str, Any]) -> None:
+    link = approval_link("alex@brand.example", post)
+    http("POST", link, {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"})
+
+
+def held(post: dict[str, Any]) -> dict[str, Any]:
+    """The post once the freeze holds it (its workflow waiting for a release)."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        current = posts.get(post["post_id"])
+        if current["status"] == "held" and current.get("hold_token"):
+            return current
+        time.sleep(0.05)
+    raise AssertionError(f"post still {current['status']}")
+
+
+def test_a_post_due_during_a_freeze_is_held_then_published_once_when_it_lifts(
+    flow: dict[str, Any],
+) -> None:
+    from portevoix.core import runtime
+    from portevoix.inbox import crisis
+
+    flow["configure"]()
+    crisis.freeze(True, by="camille@brand.example")
+    post = submit(flow)
+    approve(flow, post)
+    held(post)
+    time.sleep(0.5)
+    assert alice_statuses(flow["api"]) == []  # due, and nothing went out
+    sfn = aws_client("stepfunctions")
+    assert sfn.describe_execution(executionArn=post["execution_arn"])["status"] == "RUNNING"
+    subject, text = emails_to("camille@brand.example")[-1]
+    assert "Publication retenue" in subject and "pas abandonnée" in text
+    assert f"/posts/{post['post_id']}" in text  # its page, to decide
+
+    lifted = crisis.freeze(False, by="alex@brand.example", config=runtime.config())
+    assert lifted["released"] == [post["post_id"]] and lifted["waiting"] == []
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(alice_statuses(flow["api"])) == 1
+    final = posts.get(post["post_id"])
+    assert final["status"] == "published" and final["released_by"] == "alex@brand.example"
+    # Lifting again, or the schedule's safety net, publishes nothing more.
+    assert crisis.freeze(False, config=runtime.config())["released"] == []
+    assert crisis.release_held(runtime.config())["released"] == []
+    with pytest.raises(posts.PostError, match="not held"):
+        posts.release(post["post_id"], by="alex@brand.example")
+    assert len(alice_statuses(flow["api"])) == 1
+
+
+def test_a_post_held_too_long_asks_before_it_goes_out(flow: dict[str, Any]) -> None:
+    from portevoix.core import runtime
+    from portevoix.inbox import crisis
+
+    flow["configure"](crisis={"publish_held_within_minutes": 0})
+    crisis.freeze(True)
+    late, dropped = submit(flow), submit(flow, text="Promo du jour #portevoix")
+    for post in (late, dropped):
+        approve(flow, post)
+        held(post)
+    time.sleep(0.1)
+    lifted = crisis.freeze(False, config=runtime.config())
+    assert lifted["released"] == [] and sorted(lifted["waiting"]) == sorted(
+        [late["post_id"], dropped["post_id"]]
+    )
+    time.sleep(0.5)
+    assert alice_statuses(flow["api"]) == []  # nothing goes out without someone deciding
+    asked = [s for s, _ in emails_to("alex@brand.example") if "Gel levé" in s or "Freeze" in s]
+    assert asked == ["[Porte-voix] Freeze lifted: 2 held posts wait for your decision"]
+    crisis.release_held(runtime.config())  # the schedule's safety net asks only once
+    assert len([s for s, _ in emails_to("alex@brand.example") if "Freeze lifted" in s]) == 1
+
+    posts.cancel(dropped["post_id"])  # (moto leaves a stopped task-token wait RUNNING)
+    with pytest.raises(posts.PostError, match="cancelled, not held"):
+        posts.release(dropped["post_id"], by="camille@brand.example")
+    posts.release(late["post_id"], by="camille@brand.example")
+    assert wait_for(late["execution_arn"])["status"] == "SUCCEEDED"
+    statuses = alice_statuses(flow["api"])
+    assert len(statuses) == 1 and "Porte-voix v2" in statuses[0]["content"]
+    assert posts.get(dropped["post_id"])["status"] == "cancelled"
+
+
+def test_a_held_post_rescheduled_goes_through_approval_again(flow: dict[str, Any]) -> None:
+    from portevoix.core import runtime
+    from portevoix.inbox import crisis
+
+    flow["configure"]()
+    crisis.freeze(True)
+    post = submit(flow)
+    approve(flow, post)
+    held(post)
+    moved = posts.reschedule(
+        runtime.config(), post["post_id"], datetime.now(UTC) + timedelta(days=2)
+    )
+    assert moved["status"] in ("checking", "awaiting_approval") and not moved.get("hold_token")
+    assert moved["execution_arn"] != post["execution_arn"]  # a new run, the held one stopped
+    wait_for(moved["execution_arn"], waiting_on="RequestApproval")  # its approval asked again
+    assert alice_statuses(flow["api"]) == []
+
+
+def aws_client(name: str) -> Any:
+    from portevoix.core import aws
+
+    return aws.client(name)

@@ -523,6 +523,20 @@ class Report(_Model):
     )
 
 
+class Crisis(_Model):
+    """What a freeze does to the posts it holds."""
+
+    publish_held_within_minutes: int = Field(
+        default=60,
+        ge=0,
+        le=7 * 24 * 60,
+        description=(
+            "When the freeze lifts, a held post whose time passed less than this ago goes out at "
+            "once; an older one waits for someone to publish, reschedule or cancel it."
+        ),
+    )
+
+
 class Config(_Model):
     brand: Brand
     language: Language = Field(default="fr", description="Default language of emails.")
@@ -538,6 +552,7 @@ class Config(_Model):
     accounts: list[Account] = Field(default_factory=list)
     charter: Charter = Field(default_factory=Charter)
     inbox: Inbox = Field(default_factory=Inbox)
+    crisis: Crisis = Field(default_factory=Crisis)
     approvers: list[Email] = Field(
         default_factory=list, description="Who approves posts; defaults to the whole team."
     )

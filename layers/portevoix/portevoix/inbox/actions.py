@@ -35,7 +35,14 @@ def freeze_page(
         if not links.token_ok(link, form.get("form_token")):
             status, message = 403, t(lang, "page.forged")
         elif form.get("action") in ("freeze", "lift"):
-            crisis.freeze(form["action"] == "freeze", by="link")
+            done = crisis.freeze(form["action"] == "freeze", by="link", config=config)
+            if not done["frozen"]:
+                message = t(
+                    lang,
+                    "freeze.lifted",
+                    released=len(done["released"]),
+                    count=len(done["waiting"]),
+                )
         else:
             status, message = 400, t(lang, "page.forged")
     frozen = bool((store.get(*store.freeze_key()) or {}).get("frozen"))

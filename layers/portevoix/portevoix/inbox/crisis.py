@@ -100,8 +100,81 @@ def _alert(config: Any, hour: datetime, count: int, mean: float, threshold: floa
     )
 
 
-def freeze(on: bool, by: str = "cli") -> dict[str, Any]:
-    """Freeze (or unfreeze) scheduled posts: the publish workflow checks this before each post."""
-    state = store.with_key(store.freeze_key(), frozen=on, by=by, at=iso(datetime.now(UTC)))
+def frozen() -> dict[str, Any] | None:
+    """The freeze's state when publishing is frozen, else None."""
+    state = store.get(*store.freeze_key()) or {}
+    return state if state.get("frozen") else None
+
+
+def freeze(
+    on: bool, by: str = "cli", config: Any = None, now: datetime | None = None
+) -> dict[str, Any]:
+    """Freeze scheduled posts (each due one is held), or lift the freeze and release them.
+
+    Lifting returns which held posts went out (``released``) and which wait for
+    someone to decide (``waiting``: their time passed too long ago).
+    """
+    now = now or datetime.now(UTC)
+    state = store.with_key(store.freeze_key(), frozen=on, by=by, at=iso(now))
     store.batch_put([state])
-    return state
+    outcome: dict[str, Any] = {**state, "released": [], "waiting": []}
+    if not on and config is not None:
+        outcome.update(release_held(config, by))
+    return outcome
+
+
+def held_posts() -> list[dict[str, Any]]:
+    """Posts the freeze holds, oldest time first."""
+    return sorted(
+        store.query_gsi1(store.posts_index("held")), key=lambda p: p.get("scheduled_at", "")
+    )
+
+
+def release_held(config: Any, by: str = "system") -> dict[str, list[str]]:
+    """When publishing is not frozen: release each held post still timely, ask about the others.
+
+    "Timely" is measured from the moment the freeze lifted, so this is the same
+    whether it runs then (``freeze off``) or later (the inbox schedule's safety
+    net, for a post held while the freeze was being lifted). Each older post's
+    author and the approvers are asked once, with a link to its page.
+    """
+    from portevoix.core import settings
+    from portevoix.core.errors import PostError
+    from portevoix.core.timeutil import parse_iso
+    from portevoix.publishing import posts
+
+    state = store.get(*store.freeze_key()) or {}
+    if state.get("frozen"):
+        return {"released": [], "waiting": []}
+    lifted = parse_iso(state.get("at")) or datetime.now(UTC)
+    grace = timedelta(minutes=config.crisis.publish_held_within_minutes)
+    released, waiting, ask = [], [], []
+    for post in held_posts():
+        when = parse_iso(post.get("scheduled_at")) or lifted
+        if lifted - when <= grace:
+            try:
+                posts.release(post["post_id"], by)
+            except PostError:
+                continue  # released, cancelled or ended meanwhile: its status says which
+            released.append(post["post_id"])
+            continue
+        waiting.append(post["post_id"])
+        if store.claim_attribute(store.post_key(post["post_id"]), "asked_at", iso(lifted)):
+            ask.append(post)
+    if ask:
+        base = settings.links_base_url()
+        notices.send(
+            config,
+            sorted({*(p["author"] for p in ask), *(config.approvers or [])}),
+            "post.held_waiting",
+            [
+                {
+                    "label": p.get("local_time") or p.get("scheduled_at"),
+                    "text": p.get("title") or next(iter(p["variants"].values()))["text"][:120],
+                    "link": f"{base}/posts/{p['post_id']}",
+                }
+                for p in ask
+            ],
+            values={"count": len(ask), "minutes": config.crisis.publish_held_within_minutes},
+        )
+    return {"released": released, "waiting": waiting}

@@ -171,9 +171,8 @@ FINAL = (
     "blocked",
     "expired",
     "cancelled",
-    "frozen",
 )
-STATUSES = ("checking", "awaiting_approval", "approved", "rejecting", "publishing", *FINAL)
+STATUSES = ("checking", "awaiting_approval", "approved", "held", "rejecting", "publishing", *FINAL)
 
 
 def matching(prefix: str) -> list[str]:
@@ -338,6 +337,37 @@ def cancel(post_id: str) -> dict[str, Any]:
     return get(post_id)
 
 
+def release(post_id: str, by: str, now: datetime | None = None) -> dict[str, Any]:
+    """Let a post held by the freeze go out now (once: a second release finds it moved on)."""
+    import json
+
+    from botocore.exceptions import ClientError
+
+    now = now or datetime.now(UTC)
+    post = get(post_id)
+    token = post.get("hold_token")
+    if post["status"] != "held" or not token:
+        raise PostError(f"post {post_id} is {post['status']}, not held")
+    if not set_status(
+        post_id, "approved", expect=("held",), released_by=by, released_at=iso(now), hold_token=None
+    ):
+        raise PostError(f"post {post_id} was released by someone else a moment ago")
+    try:
+        aws.client("stepfunctions").send_task_success(
+            taskToken=token, output=json.dumps({"released_by": by, "released_at": iso(now)})
+        )
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+            set_status(post_id, "expired")
+            raise PostError(
+                f"post {post_id}: its workflow has ended ({code}); reschedule it"
+            ) from exc
+        set_status(post_id, "held", hold_token=token)  # try again later: nothing was lost
+        raise
+    return get(post_id)
+
+
 def reschedule(
     config: Any, post_id: str, at: datetime, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -358,6 +388,8 @@ def reschedule(
             "decided_at": None,
             "decision_comment": None,
             "task_token": None,
+            "hold_token": None,
+            "asked_at": None,
             "links": None,
         },
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portevoix.core import links, notices, store
+from portevoix.core import links, notices, settings, store
 from portevoix.core.i18n import format_date, languages
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import RateLimited
@@ -158,11 +158,37 @@ def check_freeze(config: Any, post_id: str) -> dict[str, Any]:
     return {"frozen": bool(state.get("frozen"))}
 
 
-def notify_frozen(config: Any, post_id: str) -> dict[str, Any]:
+def hold(config: Any, post_id: str, task_token: str, now: datetime | None = None) -> dict[str, Any]:
+    """The post is due while publishing is frozen: it waits for the freeze to lift (or a release)."""
+    now = now or datetime.now(UTC)
     post = posts.get(post_id)
-    posts.set_status(post_id, "frozen")
-    _notify(config, [post["author"]], "post.frozen", post, [])
-    return {"status": "frozen"}
+    # A retried task brings a new token: the post keeps its first held_at, and one email.
+    if not posts.set_status(
+        post_id,
+        "held",
+        expect=("approved", "held"),
+        hold_token=task_token,
+        held_at=post.get("held_at") or iso(now),
+    ):
+        return {"status": post["status"]}  # cancelled meanwhile: its execution is being stopped
+    if post["status"] == "approved":
+        _notify(
+            config,
+            [post["author"]],
+            "post.held",
+            post,
+            [],
+            button=f"{settings.links_base_url()}/posts/{post_id}",
+            minutes=config.crisis.publish_held_within_minutes,
+        )
+    return {"status": "held"}
+
+
+def hold_expired(config: Any, post_id: str) -> dict[str, Any]:
+    post = posts.get(post_id)
+    posts.set_status(post_id, "expired", expect=("held",), hold_token=None)
+    _notify(config, [post["author"]], "post.hold_expired", post, [])
+    return {"status": "expired"}
 
 
 def publish_one(

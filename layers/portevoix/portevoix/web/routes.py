@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from portevoix.core import links, mail, store
-from portevoix.core.i18n import format_date, t
+from portevoix.core.i18n import format_date, format_duration, t
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.web import sessions
 from portevoix.web.http import CSP, Request, Response, cookie, redirect
@@ -404,9 +404,22 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         for m in next(iter(post["variants"].values())).get("media", [])
         if (key := _media_key(m.get("url", "")))
     ]
+    held = None
+    if post["status"] == "held":
+        from portevoix.inbox import crisis
+
+        now = datetime.now(UTC)
+        late = (now - (parse_iso(post["scheduled_at"]) or now)).total_seconds()
+        since = parse_iso(post.get("held_at"))
+        held = {
+            "since": format_date(since.astimezone(tz), ctx.lang) if since else "",
+            "ago": format_duration(late, ctx.lang) if late >= 60 else None,
+            "frozen": crisis.frozen() is not None,
+        }
     return ctx.page(
         "post.html",
         status,
+        held=held,
         media=bool(images),
         images=images,
         post=post,
@@ -426,7 +439,7 @@ def _media_key(url: str) -> str | None:
     return media.key_of(url)
 
 
-@route("POST", r"/posts/(?P<post_id>[^/]+)/(?P<action>cancel|duplicate|reschedule)")
+@route("POST", r"/posts/(?P<post_id>[^/]+)/(?P<action>cancel|duplicate|reschedule|release)")
 def post_action(ctx: Ctx, post_id: str, action: str) -> Response:
     from portevoix.core.errors import PostError
     from portevoix.publishing import posts
@@ -454,6 +467,10 @@ def post_action(ctx: Ctx, post_id: str, action: str) -> Response:
         if action == "cancel":
             posts.cancel(post_id)
             return post_page(ctx, post_id, t(ctx.lang, "studio.cancelled"))
+        if action == "release":
+            assert ctx.session is not None
+            posts.release(post_id, by=ctx.session.email)
+            return post_page(ctx, post_id, t(ctx.lang, "studio.released"))
         try:
             at = datetime.fromisoformat(ctx.request.form().get("at", ""))
         except ValueError:
