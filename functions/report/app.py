@@ -60,7 +60,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "reminded": workflow.remind(config, when),
         }
     else:  # inbox, every 15 minutes: escalations; the grouped email at the team's hours
-        from portevoix.inbox import assignment, crisis
+        from portevoix.inbox import assignment, crisis, episodes
 
         local = when.astimezone(config.tz)
         on_the_hour = local.minute < 15 and local.hour in config.inbox.hours
@@ -68,12 +68,14 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         escalated = assignment.escalate(config, when)
         # a post held while the freeze was being lifted is released here (no-op when frozen)
         held = crisis.release_held(config, by="system")
+        closed = episodes.close_if_quiet(config, when)
         result = {
             "job": job,
             "sent": (1 if notified else 0) + len(escalated),
             "mentions": len(notified),
             "escalations": len(escalated),
             "released": len(held["released"]),
+            "episode_closed": bool(closed),
         }
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))

@@ -810,7 +810,9 @@ def cmd_post(args: argparse.Namespace) -> int:
                 print(f"  {account:12} {entry['status']:10} {detail}")
         return EXIT_OK
     if args.action == "cancel":
-        print(f"Post {args.id}: {posts.cancel(args.id)['status']}.")
+        print(
+            f"Post {args.id}: {posts.cancel(args.id, by=os.environ.get('USER', 'cli'))['status']}."
+        )
         return EXIT_OK
     if args.action == "release":
         post = posts.release(args.id, by=os.environ.get("USER", "cli"))
@@ -825,7 +827,7 @@ def cmd_post(args: argparse.Namespace) -> int:
             raise ConfigErrorForCli(
                 f"--at {args.at!r}: use YYYY-MM-DDTHH:MM (local time)"
             ) from None
-        post = posts.reschedule(config, args.id, at)
+        post = posts.reschedule(config, args.id, at, by=os.environ.get("USER", "cli"))
         print(
             f"Post {args.id}: {post['status']}, now planned for {post['local_time']} {config.timezone}."
         )

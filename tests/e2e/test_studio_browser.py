@@ -448,3 +448,76 @@ def test_the_team_inbox_takes_replies_and_hides_from_the_browser(
         expect(page.get_by_role("status")).to_contain_text("Archivé puis masqué")
         assert insult in x.hidden
         browser.close()
+
+
+@pytest.mark.slow
+def test_the_crisis_room_holds_posts_and_releases_them_one_by_one(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """A surge opens an episode; Camille freezes from the crisis room, two due posts are
+    held (the calendar says so), and she releases them one by one, each published once."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.integration.test_mastodon import as_user
+
+    chromium()
+    axe_script()
+    base, home, api, x = stack["info"]["url"], stack["home"], stack["api"], stack["x"]
+    config = str(stack["tmp"] / "brand.yaml")
+    for text in (
+        "@alice Ma batterie a pris feu, c'est scandaleux et dangereux",
+        "@alice Batterie brûlée, vélo inutilisable, honteux",
+        "@alice Encore une batterie qui fond, je veux un remboursement",
+        "@alice Votre site de rappel https://recall.example/urban plante, lamentable",
+        "@alice Batterie en feu dans mon garage, inadmissible",
+    ):
+        as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": text})
+    assert cli(home, "veille", "--config", config, env=stack["env"]).returncode == 0
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.get_by_role("link", name="Crise").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Salle de crise")
+        expect(page.locator("details.theme").first).to_contain_text("batterie")
+        expect(page.locator(".curve rect.over")).to_have_count(1)
+        page.get_by_role("button", name="Geler les publications").click()
+        expect(page.locator("#freeze-state")).to_contain_text("gelées")
+
+        ids = []
+        for n, name in enumerate(("a.yaml", "b.yaml")):
+            draft = write_post(stack["tmp"], name)
+            draft.write_text(draft.read_text().replace("lundi", f"lundi ({n + 1}/2)"))
+            made = cli(home, "post", "create", str(draft), "--json")
+            ids.append(json.loads(made.stdout)["post_id"])
+            assert cli(home, "post", "approve", ids[-1]).returncode == 0
+        for post_id in ids:
+            wait_status(stack, post_id, "held")
+        page.reload()
+        held = page.locator("[data-held]")
+        expect(held).to_have_count(2)
+        accessible(page, "crisis")
+        shot(page, "crisis-laptop")
+        page.goto(base + "/calendar")
+        expect(page.locator("[data-status=held]")).to_have_count(2)
+        assert alice_statuses(api) == [] and x.tweets == []  # due, held, nothing out
+
+        page.goto(base + "/crisis")
+        for done, post_id in enumerate(ids, start=1):
+            row = page.locator(f"[data-held='{post_id}']")
+            row.get_by_role("button", name=re.compile("Publier maintenant")).click()
+            expect(page.get_by_role("status")).to_contain_text("est libérée")
+            wait_status(stack, post_id, "published")
+            assert len(alice_statuses(api)) == done and len(x.tweets) == done
+            expect(page.locator("[data-held]")).to_have_count(2 - done)
+        page.get_by_role("button", name="Lever le gel").click()
+        log = page.locator("ol.log")
+        expect(log).to_contain_text("A gelé les publications")
+        expect(log).to_contain_text("A libéré : Précommandes Urban 3")
+        expect(log).to_contain_text("A levé le gel")
+        shot(page, "crisis-after")
+        on_phone(browser, context, base, {"crisis-phone": "/crisis"})
+        browser.close()
+    time.sleep(1)
+    assert len(alice_statuses(api)) == 2 and len(x.tweets) == 2  # each exactly once

@@ -114,3 +114,76 @@ def test_freeze_holds_the_publish_workflow(aws: Any) -> None:
     assert workflow.check_freeze(config, "any") == {"frozen": True}
     crisis.freeze(False)
     assert workflow.check_freeze(config, "any") == {"frozen": False}
+
+
+def test_the_crisis_page_gathers_the_episode(aws: Any, tmp_path: Any, monkeypatch: Any) -> None:
+    """A surge opens an episode: its page shows the curve, themes, who handles what, the
+    log; the freeze switch and the close are logged with who did them."""
+    import html as html_lib
+
+    from portevoix.inbox import assignment, episodes
+    from portevoix.web import sessions
+    from tests.integration.test_studio import MEMBER, sign_in
+
+    monkeypatch.setenv("PORTEVOIX_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("APPROVAL_BASE_URL", "https://studio.example")
+    sessions.forget_key()
+    config = make_config(inbox={"own_accounts": ["@portevoix"]})
+    week(lambda i: i % 2)
+    burst = [complaint(i, NOW + timedelta(seconds=i)) for i in range(12)]
+    for i, m in enumerate(burst):
+        if i % 3 == 0:  # some speak of a link, not the battery
+            m["text"] = f"Votre site https://shop.example/recall plante, lamentable ({i})"
+            store.batch_put([m])
+        filing.handle_new(config, m, NOW + timedelta(seconds=i))
+    episode = episodes.current()
+    assert episode and episode["reason"] == "surge" and episode["peak"] >= 10
+    assignment.take(store.id_of(burst[1]["PK"]), MEMBER)
+
+    browser = sign_in(config, tmp_path / "outbox")
+    assert browser.go("GET", "/crisis").headers["Location"] == f"/crisis/{episode['episode_id']}"
+    page = browser.go("GET", f"/crisis/{episode['episode_id']}")
+    text = html_lib.unescape(str(page.body))
+    assert page.status == 200 and "Salle de crise" in text
+    assert "« batterie · déçu · panne »</strong> · 8 messages" in text
+    assert "« lamentable · plante · site »</strong> · 4 messages" in text
+    assert "shop.example (4)" in text and "mastodon : 12" in text
+    assert MEMBER in text and "Personne encore" in text  # who handles what
+    assert text.count("<rect") >= 24 and 'class="over"' in text  # the curve, the surge over it
+    assert "Pic : 10 messages négatifs en une heure" in text
+
+    csrf, here = browser.field(page, "csrf"), f"/crisis/{episode['episode_id']}"
+
+    def act(action: str) -> str:
+        """POST, then follow the redirect as a browser does (a reload never acts twice)."""
+        answer = browser.go("POST", f"{here}/{action}", {"csrf": csrf})
+        assert answer.status == 303 and answer.headers["Location"].startswith(f"{here}?done=")
+        return html_lib.unescape(str(browser.go("GET", answer.headers["Location"]).body))
+
+    assert "Gel activé" in act("freeze") and crisis.frozen()["by"] == MEMBER
+    assert "Retenues et envoyées maintenant : 0" in act("lift")
+    text = act("close")
+    assert "L'épisode est clos." in text
+    log = [a["action"] for a in episodes.actions(episode["episode_id"])]
+    assert log == ["surge", "freeze", "lift", "close"]
+    assert f"{MEMBER}</span> A gelé les publications" in text
+    assert episodes.current() is None and browser.go("GET", "/crisis").status == 200
+    again = browser.go("POST", f"/crisis/{episode['episode_id']}/close", {"csrf": csrf})
+    assert again.status == 409  # closed once
+
+
+def test_an_episode_closes_itself_after_quiet_hours(aws: Any) -> None:
+    from portevoix.inbox import episodes
+
+    config = make_config()
+    week(lambda i: 0)
+    for i in range(12):
+        filing.handle_new(config, complaint(i, NOW), NOW)
+    episode = episodes.current()
+    assert episode is not None
+    assert episodes.close_if_quiet(config, NOW + timedelta(hours=3)) is None  # too soon
+    crisis.freeze(True, by="alex", now=NOW + timedelta(hours=4))
+    assert episodes.close_if_quiet(config, NOW + timedelta(hours=9)) is None  # still frozen
+    crisis.freeze(False, by="alex", now=NOW + timedelta(hours=9))
+    closed = episodes.close_if_quiet(config, NOW + timedelta(hours=9))
+    assert closed and closed["closed_by"] == "system" and episodes.current() is None

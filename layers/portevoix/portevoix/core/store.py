@@ -101,6 +101,16 @@ def freeze_key() -> Key:
     return "FREEZE", "STATE"
 
 
+def episode_key(episode_id: str) -> Key:
+    """A crisis episode; its log lines share the partition (``LOG#<time>#<rand>``)."""
+    return f"EPISODE#{episode_id}", "EPISODE"
+
+
+def open_episode_key() -> Key:
+    """The pointer to the one open crisis episode."""
+    return "EPISODE", "OPEN"
+
+
 def marker_key(kind: str, period: str) -> Key:
     """A once-marker: ``kind`` (digest, report, health...) sent for ``period``."""
     return f"{kind.upper()}#{period}", "SENT"

@@ -34,6 +34,15 @@ def hourly_counts(end: datetime, hours: int) -> list[int]:
     return [found.get(start + timedelta(hours=i), {}).get(NEGATIVE, 0) for i in range(hours)]
 
 
+def measure(config: Any, now: datetime) -> tuple[int, float, float]:
+    """This hour's negative count, the previous week's hourly mean, and the surge threshold."""
+    counts = hourly_counts(now + timedelta(hours=1), BASELINE_HOURS + 1)
+    current, baseline = counts[-1], counts[:-1]
+    mean = statistics.fmean(baseline)
+    threshold = mean + 3 * statistics.pstdev(baseline)
+    return current, mean, max(config.inbox.crisis_min, threshold) if config else threshold
+
+
 def freeze_link(now: datetime | None = None) -> str:
     """A link to the page that freezes scheduled posts, or lifts the freeze."""
     now = now or datetime.now(UTC)
@@ -43,11 +52,7 @@ def freeze_link(now: datetime | None = None) -> str:
 def check(config: Any, now: datetime | None = None) -> dict[str, Any] | None:
     """Alert when this hour's negative mentions surge; return what was decided."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    counts = hourly_counts(now + timedelta(hours=1), BASELINE_HOURS + 1)
-    current, baseline = counts[-1], counts[:-1]
-    mean = statistics.fmean(baseline)
-    spread = statistics.pstdev(baseline)
-    threshold = max(config.inbox.crisis_min, mean + 3 * spread)
+    current, mean, threshold = measure(config, now)
     if current < threshold:
         return None
     hour = now.replace(minute=0, second=0, microsecond=0)
@@ -65,6 +70,9 @@ def check(config: Any, now: datetime | None = None) -> dict[str, Any] | None:
         }
     ):
         return None
+    from portevoix.inbox import episodes
+
+    episodes.open_or_continue("system", "surge", hour, (current, mean, threshold), now)
     _alert(config, hour, current, mean, threshold)
     return {
         "hour": iso(hour),
@@ -114,12 +122,20 @@ def freeze(
     Lifting returns which held posts went out (``released``) and which wait for
     someone to decide (``waiting``: their time passed too long ago).
     """
+    from portevoix.inbox import episodes
+
     now = now or datetime.now(UTC)
     state = store.with_key(store.freeze_key(), frozen=on, by=by, at=iso(now))
     store.batch_put([state])
     outcome: dict[str, Any] = {**state, "released": [], "waiting": []}
-    if not on and config is not None:
+    if on:  # a freeze is a crisis: it belongs to the open episode, or opens one
+        episodes.open_or_continue(by, "freeze", now, measure(config, now), now)
+        return outcome
+    if config is not None:
         outcome.update(release_held(config, by))
+    episodes.log_current(
+        by, "lift", released=len(outcome["released"]), waiting=len(outcome["waiting"])
+    )
     return outcome
 
 

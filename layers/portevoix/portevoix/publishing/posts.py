@@ -318,7 +318,7 @@ def start(post: dict[str, Any], state_machine_arn: str | None = None) -> str:
     return execution
 
 
-def cancel(post_id: str) -> dict[str, Any]:
+def cancel(post_id: str, by: str = "system", why: str = "cancel") -> dict[str, Any]:
     """Stop the post's workflow; what was already published stays published."""
     post = get(post_id)
     if post["status"] in FINAL:
@@ -334,6 +334,8 @@ def cancel(post_id: str) -> dict[str, Any]:
             if exc.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
                 raise
     set_status(post_id, "cancelled")
+    if post["status"] == "held":
+        _log_crisis(by, why, post)
     return get(post_id)
 
 
@@ -365,14 +367,20 @@ def release(post_id: str, by: str, now: datetime | None = None) -> dict[str, Any
             ) from exc
         set_status(post_id, "held", hold_token=token)  # try again later: nothing was lost
         raise
+    _log_crisis(by, "release", post)
     return get(post_id)
 
 
-def reschedule(
-    config: Any, post_id: str, at: datetime, now: datetime | None = None
-) -> dict[str, Any]:
+def _log_crisis(by: str, action: str, post: dict[str, Any]) -> None:
+    """What happened to a held post goes in the open crisis episode's log."""
+    from portevoix.inbox import episodes
+
+    episodes.log_current(by, action, post=post["post_id"], title=post.get("title") or None)
+
+
+def reschedule(config: Any, post_id: str, at: datetime, by: str = "system") -> dict[str, Any]:
     """Stop the current workflow and start a new one for the new time (checked and approved again)."""
-    post = cancel(post_id)
+    post = cancel(post_id, by, why="reschedule")
     when = at if at.tzinfo else at.replace(tzinfo=config.tz)
     store.update(
         post["PK"],

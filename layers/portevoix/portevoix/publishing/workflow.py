@@ -172,6 +172,9 @@ def hold(config: Any, post_id: str, task_token: str, now: datetime | None = None
     ):
         return {"status": post["status"]}  # cancelled meanwhile: its execution is being stopped
     if post["status"] == "approved":
+        from portevoix.inbox import episodes
+
+        episodes.log_current("system", "held", post=post_id, title=post.get("title") or None)
         _notify(
             config,
             [post["author"]],

@@ -463,12 +463,12 @@ def post_action(ctx: Ctx, post_id: str, action: str) -> Response:
             data[f"use_{key}"] = "on"
             data[f"text_{key}"] = spec["text"] if spec["text"] != common["text"] else ""
         return _composer(ctx, compose.Form.parse(data, ctx.config), {}, [], 200)
+    assert ctx.session is not None
     try:
         if action == "cancel":
-            posts.cancel(post_id)
+            posts.cancel(post_id, by=ctx.session.email)
             return post_page(ctx, post_id, t(ctx.lang, "studio.cancelled"))
         if action == "release":
-            assert ctx.session is not None
             posts.release(post_id, by=ctx.session.email)
             return post_page(ctx, post_id, t(ctx.lang, "studio.released"))
         try:
@@ -477,7 +477,7 @@ def post_action(ctx: Ctx, post_id: str, action: str) -> Response:
             return post_page(ctx, post_id, t(ctx.lang, "studio.need_date"), 422)
         if at.replace(tzinfo=ctx.config.tz) < datetime.now(UTC):
             return post_page(ctx, post_id, t(ctx.lang, "studio.past_date"), 422)
-        posts.reschedule(ctx.config, post_id, at)
+        posts.reschedule(ctx.config, post_id, at, by=ctx.session.email)
         return post_page(ctx, post_id, t(ctx.lang, "studio.rescheduled"))
     except PostError as exc:
         return post_page(ctx, post_id, str(exc), 409)
@@ -617,7 +617,8 @@ def static(ctx: Ctx, name: str) -> Response:
     )
 
 
-# The Accounts, Inbox and Settings pages register their routes in this table too.
+# The Accounts, Crisis, Inbox and Settings pages register their routes in this table too.
 from portevoix.web import accounts as _accounts  # noqa: E402, F401
+from portevoix.web import crisis as _crisis  # noqa: E402, F401
 from portevoix.web import inbox as _inbox  # noqa: E402, F401
 from portevoix.web import settings as _settings  # noqa: E402, F401
