@@ -189,13 +189,13 @@ def respond(
         handler.wfile.write(body)
 
 
-def rss(items: list[tuple[str, str]], title: str = "Test feed") -> bytes:
-    """A small RSS 2.0 document from (title, link) pairs."""
+def rss(items: list[tuple[str, str]], title: str = "Test feed", at: float | None = None) -> bytes:
+    """A small RSS 2.0 document from (title, link) pairs, dated now (or ``at``, epoch seconds)."""
     from xml.sax.saxutils import escape
 
     body = "".join(
         f"<item><title>{escape(t)}</title><link>{escape(link)}</link>"
-        f"<pubDate>{time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}</pubDate>"
+        f"<pubDate>{time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(at))}</pubDate>"
         f"<description>{escape(t)}</description></item>"
         for t, link in items
     )

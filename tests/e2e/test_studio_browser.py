@@ -521,3 +521,80 @@ def test_the_crisis_room_holds_posts_and_releases_them_one_by_one(
         browser.close()
     time.sleep(1)
     assert len(alice_statuses(api)) == 2 and len(x.tweets) == 2  # each exactly once
+
+
+ANGRY = (
+    "@alice Ma batterie a pris feu, c'est scandaleux et dangereux",
+    "@alice Batterie brûlée, vélo inutilisable, honteux",
+    "@alice Encore une batterie qui fond, je veux un remboursement",
+    "@alice Votre site de rappel https://recall.example/urban plante, lamentable",
+    "@alice Batterie en feu dans mon garage, inadmissible",
+)
+
+
+@pytest.mark.slow
+def test_the_holding_statement_is_approved_once_published_everywhere_and_answers_all(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """During a freeze, Camille writes the holding statement in the crisis room; Alex approves
+    it once from the email; it goes out on Mastodon and X; it answers the five messages."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.integration.test_mastodon import as_user
+
+    chromium()
+    axe_script()
+    base, home, api, x = stack["info"]["url"], stack["home"], stack["api"], stack["x"]
+    for text in ANGRY:
+        as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": text})
+    assert (
+        cli(
+            home, "veille", "--config", str(stack["tmp"] / "brand.yaml"), env=stack["env"]
+        ).returncode
+        == 0
+    )
+    said = "Nous avons vu vos messages sur les batteries : nous revenons vers vous ici très vite."
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.goto(base + "/crisis")
+        page.get_by_role("button", name="Geler les publications").click()
+        page.get_by_label("Texte (fr)").fill(said)
+        expect(page.locator("#statement")).to_contain_text("Part sur : masto (fr), x (fr)")
+        asked = time.time() - 1
+        page.get_by_role("button", name="Envoyer pour validation").click()
+        expect(page.get_by_role("status")).to_contain_text("une seule validation")
+        expect(page.locator("#statement")).to_contain_text("Message d'attente : ")
+
+        approval = browser.new_page(viewport=PHONE, locale="fr-FR")
+        approval.goto(
+            outbox_link(home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/a/[\w-]+", asked)
+        )
+        expect(approval.locator("section.variant")).to_have_count(2)
+        approval.get_by_role("button", name="Valider").click()
+        expect(approval.locator("#message")).to_contain_text("validée")
+        deadline = time.time() + 30
+        while len(x.tweets) < 1 and time.time() < deadline:
+            time.sleep(0.2)
+        assert [t["text"] for t in x.tweets] == [said]  # out during the freeze
+        assert [s for s in alice_statuses(api) if "revenons vers vous" in s["content"]]
+
+        page.reload()
+        reply = page.get_by_role("button", name="Y répondre avec : 5 messages en attente")
+        accessible(page, "crisis-statement")
+        shot(page, "crisis-statement")
+        reply.click()
+        expect(page.get_by_role("status")).to_contain_text(
+            "Réponses envoyées avec le message d'attente : 5"
+        )
+        expect(page.get_by_role("button", name=re.compile("Y répondre avec"))).to_have_count(0)
+        expect(page.locator("ol.log")).to_contain_text("A répondu avec le message d'attente : 5")
+        expect(page.locator("ol.log")).to_contain_text(
+            "A validé le message d'attente : publié sur 2"
+        )
+        browser.close()
+    answers = [s for s in alice_statuses(api) if s.get("in_reply_to_id")]
+    assert len(answers) == 5 and all("revenons vers vous" in s["content"] for s in answers)
+    assert len(x.tweets) == 1

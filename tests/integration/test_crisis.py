@@ -108,12 +108,19 @@ def test_a_normal_busy_day_stays_quiet(aws: Any) -> None:
     ]
 
 
-def test_freeze_holds_the_publish_workflow(aws: Any) -> None:
+def test_freeze_holds_posts_but_never_the_holding_statement(aws: Any) -> None:
     config = make_config()
+    store.batch_put(
+        [
+            store.with_key(store.post_key("plain"), post_id="plain"),
+            store.with_key(store.post_key("statement"), post_id="statement", holding=True),
+        ]
+    )
     crisis.freeze(True, by="camille")
-    assert workflow.check_freeze(config, "any") == {"frozen": True}
+    assert workflow.check_freeze(config, "plain") == {"frozen": True}
+    assert workflow.check_freeze(config, "statement") == {"frozen": False}
     crisis.freeze(False)
-    assert workflow.check_freeze(config, "any") == {"frozen": False}
+    assert workflow.check_freeze(config, "plain") == {"frozen": False}
 
 
 def test_the_crisis_page_gathers_the_episode(aws: Any, tmp_path: Any, monkeypatch: Any) -> None:

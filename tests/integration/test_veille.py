@@ -81,7 +81,8 @@ def test_feed_without_validators_is_not_reparsed_and_only_new_entries_are_read(
     aws: Any, chaos: ChaosServer, ddb_requests: RequestCounter
 ) -> None:
     entries = [("Un", "https://ex.com/1"), ("Deux", "https://ex.com/2")]
-    chaos.routes["/plain"] = lambda h: respond(h, 200, rss(entries))  # no ETag, no Last-Modified
+    at = NOW.timestamp()  # the same bytes while the entries stay (not the current second)
+    chaos.routes["/plain"] = lambda h: respond(h, 200, rss(entries, at=at))  # no validators
     config = feeds_config({"id": "plain", "url": chaos.url("/plain")})
     assert poll(config, NOW).new_items == 2
 

@@ -70,6 +70,7 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
             timeout: int = 3600,
             instance: str | None = None,
             crisis: dict[str, Any] | None = None,
+            languages: dict[str, str] | None = None,
         ) -> None:
             available = {
                 "masto": {
@@ -95,7 +96,13 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
                     {"email": "alex@brand.example", "language": "en"},
                 ],
                 "approvers": ["alex@brand.example"],
-                "accounts": [available[a] for a in accounts],
+                "accounts": [
+                    {
+                        **available[a],
+                        **({"language": languages[a]} if a in (languages or {}) else {}),
+                    }
+                    for a in accounts
+                ],
                 "charter": charter or {},
                 "crisis": crisis or {},
                 "fetch": {"allow_private_networks": True},
@@ -625,3 +632,53 @@ def aws_client(name: str) -> Any:
     from portevoix.core import aws
 
     return aws.client(name)
+
+
+def test_the_holding_statement_is_approved_once_and_published_everywhere_while_frozen(
+    flow: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each account gets it in its language with what its charter requires; the freeze and
+    the charter's hours do not hold it; one approval for both networks."""
+    from portevoix.core import runtime
+    from portevoix.inbox import crisis, episodes, statement
+
+    monkeypatch.setenv("X_TOKEN", FakeX.TOKEN)
+    secrets.forget()
+    flow["configure"](
+        accounts=["masto", "x"],
+        languages={"x": "en"},
+        charter={
+            "default": {"hours": "03:00-03:01", "levels": {"hours": "error"}},
+            "networks": {"x": {"required": ["#PorteVoix"]}},
+        },
+        crisis={"holding_statement": {"fr": "Nous regardons, {{ brand }} revient vers vous."}},
+    )
+    config = runtime.config()
+    crisis.freeze(True, by="camille@brand.example")
+    episode = episodes.current()
+    assert statement.drafts(config) == {
+        "fr": "Nous regardons, Porte-voix revient vers vous.",
+        "en": "",
+    }
+    with pytest.raises(posts.PostError, match="vide en : en"):
+        statement.propose(config, episode, statement.drafts(config), "camille@brand.example")
+    post = statement.propose(
+        config,
+        episode,
+        {"fr": "Nous regardons, on revient vers vous.", "en": "We are on it, more soon."},
+        "camille@brand.example",
+    )
+    with pytest.raises(posts.PostError, match="encore en cours"):  # one at a time
+        statement.propose(config, episodes.current(), {"fr": "a", "en": "b"}, "alex@brand.example")
+    assert statement.approved_texts(episodes.current()) is None  # not before approval
+    approve(flow, post)
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert posts.get(post["post_id"])["status"] == "published"
+    toots, tweets = alice_statuses(flow["api"]), flow["x"].tweets
+    assert len(toots) == 1 and "Nous regardons, on revient vers vous." in toots[0]["content"]
+    assert [t["text"] for t in tweets] == ["We are on it, more soon.\n\n#PorteVoix"]
+    assert len([s for s, _ in emails_to("alex@brand.example") if "To approve" in s]) == 1
+    assert statement.approved_texts(episodes.current())["en"] == "We are on it, more soon."
+    log = episodes.actions(episode["episode_id"])
+    assert [a["action"] for a in log] == ["freeze", "statement", "statement_out"]
+    assert log[-1]["by"] == "alex@brand.example" and log[-1]["count"] == 2

@@ -188,6 +188,9 @@ class _Account(_Model):
     enabled: bool = Field(
         default=True, description="false: kept in the file, neither read nor published to."
     )
+    language: Language | None = Field(
+        default=None, description="Its audience's language (the holding statement's); the brand's."
+    )
 
     @field_validator("id")
     @classmethod
@@ -533,6 +536,14 @@ class Crisis(_Model):
         description=(
             "When the freeze lifts, a held post whose time passed less than this ago goes out at "
             "once; an older one waits for someone to publish, reschedule or cancel it."
+        ),
+    )
+    holding_statement: dict[Language, str] = Field(
+        default_factory=dict,
+        description=(
+            "The holding statement, per language ({{ brand }} allowed): edited in the crisis "
+            "room, approved once, published on every account in its language, and usable as "
+            "the reply to the episode's messages."
         ),
     )
 

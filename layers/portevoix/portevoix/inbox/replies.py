@@ -20,7 +20,8 @@ from portevoix.networks import NetworkError, Published, build
 _sandbox = None
 
 
-def _env() -> Any:
+def sandbox() -> Any:
+    """Jinja2 for text that reaches a network: sandboxed, strict, unescaped."""
     global _sandbox
     if _sandbox is None:
         from jinja2 import StrictUndefined
@@ -69,7 +70,7 @@ def render(config: Any, name: str, mention: dict[str, Any], lang: str | None = N
     lang = lang or mention.get("language") or config.language
     source = (template.en if lang == "en" else template.fr) or template.fr or template.en
     try:
-        text = _env().from_string(source).render(**variables(config, mention))
+        text = sandbox().from_string(source).render(**variables(config, mention))
     except TemplateError as exc:
         raise ReplyError(
             f"template {name!r} failed to render ({type(exc).__name__}: {exc}); nothing was sent"

@@ -126,7 +126,8 @@ def media_fetcher(config: Any) -> Any:
     return fetch
 
 
-def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, Any]:
+def create(config: Any, draft: Draft, now: datetime | None = None, **extra: Any) -> dict[str, Any]:
+    """Store a new post (``extra``: fields of special posts, e.g. ``holding``)."""
     now = now or datetime.now(UTC)
     post_id = datetime.now(UTC).strftime("%Y%m%d") + "-" + _random.token_hex(4)
     when = scheduled_utc(draft, config.tz, now)
@@ -148,6 +149,7 @@ def create(config: Any, draft: Draft, now: datetime | None = None) -> dict[str, 
         "created_at": iso(now),
         "variants": {k: v.model_dump(exclude_none=True) for k, v in draft.variants.items()},
         "accounts": sorted(draft.variants),
+        **extra,
     }
     store.batch_put([record])
     changed()

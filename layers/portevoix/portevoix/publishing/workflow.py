@@ -70,6 +70,9 @@ def check(config: Any, post_id: str) -> dict[str, Any]:
                 )
             )
             continue
+        if post.get("holding"):  # a crisis statement: the charter's text rules, no timing
+            findings += charter.check(config, account.network, posts.variant_of(post, account_key))
+            continue
         recent = _recent_publications(account_key, when)
         week = charter.week_start(when, config.tz)
         findings += charter.check(
@@ -154,7 +157,10 @@ def expired(config: Any, post_id: str) -> dict[str, Any]:
 
 
 def check_freeze(config: Any, post_id: str) -> dict[str, Any]:
+    """Whether the post must wait for the freeze (never the crisis's holding statement)."""
     state = store.get(*store.freeze_key()) or {}
+    if state.get("frozen") and posts.get(post_id).get("holding"):
+        return {"frozen": False}
     return {"frozen": bool(state.get("frozen"))}
 
 
@@ -228,6 +234,17 @@ def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str
     ]
     recipients = sorted({post["author"], *(config.approvers or [])})
     _notify(config, recipients, f"post.{status}", post, lines)
+    if post.get("episode_id"):  # the holding statement: its outcome goes in the episode's log
+        from portevoix.inbox import episodes
+
+        episodes.log(
+            post["episode_id"],
+            post.get("decided_by") or "system",
+            "statement_out",
+            post=post_id,
+            count=len(ok),
+            waiting=len(failed),
+        )
     return {"status": status, "published": len(ok), "failed": len(failed)}
 
 

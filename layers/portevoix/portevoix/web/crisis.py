@@ -23,6 +23,21 @@ STATUSES = ("needs_reply", "needs_action", "replied", "hidden", "ignored")
 MESSAGES_LIMIT = 500
 
 
+def _on_episode(action: Any) -> Any:
+    """A POST on an episode: a signed-in member, and the episode (else 404)."""
+    import functools
+
+    @functools.wraps(action)
+    def wrapper(ctx: Ctx, episode_id: str, **values: Any) -> Response:
+        assert ctx.session is not None
+        episode = _episode_or_none(episode_id)
+        if episode is None:
+            return ctx.message(404, "studio.not_found")
+        return action(ctx, episode, **values)
+
+    return wrapper
+
+
 def _episode_or_none(episode_id: str) -> dict[str, Any] | None:
     from portevoix.inbox import episodes
 
@@ -149,9 +164,31 @@ def crisis_page(
         }
         for a in reversed(episodes.actions(episode_id))
     ]
+    from portevoix.inbox import statement
+
+    said = store.get(*store.post_key(episode.get("statement_post") or "-"))
+    texts = episode.get("statement_texts") or statement.drafts(ctx.config)
+    waiting = [
+        m
+        for m in found
+        if m.get("status") in ("new", "needs_reply")
+        and m.get("assigned_to") in (None, ctx.session.email if ctx.session else None)
+    ]
     return ctx.page(
         "crisis.html",
         status,
+        statement={
+            "langs": statement.languages(ctx.config),
+            "texts": texts,
+            "targets": [
+                f"{key} ({v['language']})"
+                for key, v in statement.variants(ctx.config, texts).items()
+            ],
+            "post": said,
+            "pending": bool(said) and said.get("status") not in posts_final(),
+            "approved": statement.approved_texts(episode) is not None,
+            "waiting": len(waiting),
+        },
         episode=episode,
         open=episode.get("status") == "open",
         started=format_date(started.astimezone(tz), ctx.lang),
@@ -188,6 +225,52 @@ def crisis_page(
 _LOG_VALUES = ("count", "post", "title", "released", "waiting")
 
 
+def posts_final() -> tuple[str, ...]:
+    from portevoix.publishing.posts import FINAL
+
+    return FINAL
+
+
+@route("POST", r"/crisis/(?P<episode_id>[\w-]{1,40})/statement")
+@_on_episode
+def crisis_statement(ctx: Ctx, episode: dict[str, Any]) -> Response:
+    """Send the holding statement (as edited) for approval, one post for every account."""
+    from portevoix.core.errors import PostError
+    from portevoix.inbox import statement
+
+    episode_id = episode["episode_id"]
+    form = ctx.request.form()
+    texts = {lang: form.get(f"text_{lang}", "") for lang in statement.languages(ctx.config)}
+    try:
+        statement.propose(ctx.config, episode, texts, by=ctx.session.email)
+    except PostError as exc:
+        return crisis_page(ctx, episode_id, str(exc), 422)
+    return redirect(f"/crisis/{episode_id}?done=statement")
+
+
+@route("POST", r"/crisis/(?P<episode_id>[\w-]{1,40})/reply-all")
+@_on_episode
+def crisis_reply_all(ctx: Ctx, episode: dict[str, Any]) -> Response:
+    """Answer every waiting message of the episode with the approved statement, each once."""
+    from portevoix.core.errors import PostError
+    from portevoix.inbox import statement
+
+    episode_id = episode["episode_id"]
+    found = messages(episode, datetime.now(UTC))
+    try:
+        done = statement.reply_all(ctx.config, episode, found, by=ctx.session.email)
+    except PostError as exc:
+        return crisis_page(ctx, episode_id, str(exc), 409)
+    if done["failed"]:  # say which, here: a redirect would lose them
+        notice = (
+            t(ctx.lang, "crisis.done.replied", count=len(done["sent"]))
+            + " "
+            + t(ctx.lang, "crisis.page.reply_failed", failures="; ".join(done["failed"]))
+        )
+        return crisis_page(ctx, episode_id, notice)
+    return redirect(f"/crisis/{episode_id}?done=replied&count={len(done['sent'])}")
+
+
 @route("POST", r"/crisis/freeze")
 def crisis_freeze(ctx: Ctx) -> Response:
     """Freeze with no episode open: the freeze opens one."""
@@ -200,14 +283,13 @@ def crisis_freeze(ctx: Ctx) -> Response:
 
 
 @route("POST", r"/crisis/(?P<episode_id>[\w-]{1,40})/(?P<action>freeze|lift|close)")
-def crisis_action(ctx: Ctx, episode_id: str, action: str) -> Response:
+@_on_episode
+def crisis_action(ctx: Ctx, episode: dict[str, Any], action: str) -> Response:
     """Act, then show the page again by GET (a reload never acts twice)."""
     from portevoix.core.errors import PostError
     from portevoix.inbox import crisis, episodes
 
-    assert ctx.session is not None
-    if _episode_or_none(episode_id) is None:
-        return ctx.message(404, "studio.not_found")
+    episode_id = episode["episode_id"]
     here = f"/crisis/{episode_id}"
     if action == "close":
         try:
@@ -224,13 +306,12 @@ def crisis_action(ctx: Ctx, episode_id: str, action: str) -> Response:
 
 
 @route("POST", r"/crisis/(?P<episode_id>[\w-]{1,40})/release/(?P<post_id>[\w-]{1,64})")
-def crisis_release(ctx: Ctx, episode_id: str, post_id: str) -> Response:
+@_on_episode
+def crisis_release(ctx: Ctx, episode: dict[str, Any], post_id: str) -> Response:
     from portevoix.core.errors import PostError
     from portevoix.publishing import posts
 
-    assert ctx.session is not None
-    if _episode_or_none(episode_id) is None:
-        return ctx.message(404, "studio.not_found")
+    episode_id = episode["episode_id"]
     try:
         posts.release(post_id, by=ctx.session.email)
     except PostError as exc:
@@ -242,8 +323,11 @@ def _done_notice(ctx: Ctx) -> str | None:
     """The notice of the action just done (the redirect's query)."""
     q = ctx.request.query
     done = q.get("done")
-    if done in ("freeze", "close"):
+    if done in ("freeze", "close", "statement"):
         return t(ctx.lang, f"crisis.done.{done}")
+    if done == "replied":
+        count = int(q["count"]) if str(q.get("count", "")).isdigit() else 0
+        return t(ctx.lang, "crisis.done.replied", count=count)
     if done == "lift":
         numbers = {
             k: int(q[k]) if str(q.get(k, "")).isdigit() else 0 for k in ("released", "waiting")
