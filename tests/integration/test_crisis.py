@@ -194,3 +194,60 @@ def test_an_episode_closes_itself_after_quiet_hours(aws: Any) -> None:
     crisis.freeze(False, by="alex", now=NOW + timedelta(hours=9))
     closed = episodes.close_if_quiet(config, NOW + timedelta(hours=9))
     assert closed and closed["closed_by"] == "system" and episodes.current() is None
+
+
+def test_the_episode_report_on_close_in_the_crisis_room_and_the_weekly_report(
+    aws: Any, monkeypatch: Any
+) -> None:
+    """Closing sends the team its report (duration, volume, peak, sentiment before and during,
+    replies, held posts); the weekly report lists the episode and attaches its CSV."""
+    import csv
+    import io
+
+    from portevoix.inbox import aftermath, episodes
+    from portevoix.reporting import report
+    from portevoix.reporting.week import Week
+
+    monkeypatch.setenv("APPROVAL_BASE_URL", "https://studio.example")
+    config = make_config()
+    week(lambda i: 0)
+    calm = complaint(90, NOW - timedelta(minutes=30))  # before: one happy message
+    calm.update(sentiment="positive", text="Super vélo, merci")
+    store.batch_put([calm])
+    for i in range(12):
+        filing.handle_new(config, complaint(i, NOW), NOW)
+    episode = episodes.current()
+    store.update(
+        f"MENTION#mastodon#burst-{0}", "MENTION", {"response_seconds": 600, "status": "replied"}
+    )
+    episodes.log(episode["episode_id"], "system", "held", post="p1", title="Promo Urban 3")
+    episodes.log(episode["episode_id"], "camille", "cancel", post="p1", title="Promo Urban 3")
+    closed = episodes.close(config, episode["episode_id"], "camille", now=NOW + timedelta(hours=2))
+
+    mails = [m for m in sent_messages() if "Crise close" in m["Subject"]]
+    assert len(mails) == 1 and "2 h 20" in mails[0]["Subject"]  # from the alert hour, 15:00
+    body = mails[0].get_body(preferencelist=("plain",)).get_content()
+    for expected in (
+        "Bilan de l'épisode",
+        "12, dont 12 négatifs",
+        "Avant (2 h): 1 positifs · 0 neutres · 0 négatifs",
+        "Pendant: 0 positifs · 0 neutres · 12 négatifs",
+        "à venir : les 2 h qui suivent la clôture",
+        "1 réponses, médiane 10 min",
+        "Promo Urban 3 (annulée)",
+        "https://studio.example/crisis/" + closed["episode_id"],
+    ):
+        assert expected in body, expected
+
+    later = aftermath.build(closed, NOW + timedelta(hours=5))  # the "after" window is over
+    assert later["sentiment"]["after"] == {"positive": 0, "neutral": 0, "negative": 0}
+    rows = list(csv.reader(io.StringIO(aftermath.to_csv(later).decode("utf-8-sig"))))
+    assert rows[0] == ["section", "item", "value"]
+    assert ["volume", "peak_per_hour", "12"] in rows and ["held", "p1", "cancel"] in rows
+    assert ["response", "median_minutes", "10.0"] in rows
+
+    built = report.build(config, Week.containing(NOW, config.tz))
+    rendered = report.render(config, built, "fr")
+    names = [name for name, _, _ in rendered.attachments]
+    assert aftermath.csv_name(config, closed) in names
+    assert "Du 28 nov. 2026" in rendered.text and "pic de 12 par heure" in rendered.text

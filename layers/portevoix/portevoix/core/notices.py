@@ -33,7 +33,7 @@ def send(
 ) -> list[dict[str, Any]]:
     """Render ``notice`` with the ``<key>.subject/title/intro`` messages and send it.
 
-    A line's ``text`` is either a string or ``{"fr": ..., "en": ...}``.
+    A line's ``text`` (and ``label``) is either a string or ``{"fr": ..., "en": ...}``.
     """
 
     sent = []
@@ -55,6 +55,9 @@ def send(
                 {
                     **line,
                     "text": line["text"] if isinstance(line["text"], str) else line["text"][lang],
+                    "label": line.get("label")
+                    if not isinstance(line.get("label"), dict)
+                    else line["label"][lang],
                 }
                 for line in lines
             ],

@@ -133,7 +133,11 @@ def close(config: Any, episode_id: str, by: str, now: datetime | None = None) ->
     if pointer and pointer.get("episode_id") == episode_id:
         store.delete(*OPEN)
     log(episode_id, by, "close", now=now)
-    return get(episode_id) or episode
+    closed = get(episode_id) or episode
+    from portevoix.inbox import aftermath
+
+    aftermath.send_closed(config, closed, now)
+    return closed
 
 
 def close_if_quiet(config: Any, now: datetime | None = None) -> dict[str, Any] | None:

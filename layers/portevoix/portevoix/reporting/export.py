@@ -24,7 +24,7 @@ def to_csv(current: Figures, previous: Figures) -> bytes:
     writer.writerow(HEADER)
     for section in (_summary, _volume, _voice, _sentiment, _response, _publishing, _items):
         for s, item, metric, now, before in section(current, previous):
-            writer.writerow([_cell(s), _cell(item), _cell(metric), _num(now), _num(before)])
+            writer.writerow([cell(s), cell(item), cell(metric), _num(now), _num(before)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -125,10 +125,17 @@ def _items(current: Figures, previous: Figures) -> Iterator[Row]:
         yield "crisis", c["hour"], "negative_in_hour", c["count"], ""
 
 
-def _cell(value: Any) -> str:
+def cell(value: Any) -> str:
     """Text that a spreadsheet will not run as a formula (CSV injection)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def brand_slug(config: Any) -> str:
+    """The brand's name in a file name (``porte-voix-<slug>-...csv``)."""
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", config.brand.name.lower()).strip("-") or "brand"
 
 
 def _num(value: Any) -> Any:
@@ -136,4 +143,4 @@ def _num(value: Any) -> Any:
         return round(value, 2)
     if value is None:
         return ""
-    return value if isinstance(value, int) else _cell(value)
+    return value if isinstance(value, int) else cell(value)

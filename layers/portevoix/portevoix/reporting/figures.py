@@ -62,6 +62,7 @@ class Figures:
     publishing: list[dict[str, Any]] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
     crises: list[dict[str, Any]] = field(default_factory=list)
+    episodes: list[dict[str, Any]] = field(default_factory=list)  # crisis episodes' reports
 
     @property
     def has_data(self) -> bool:

@@ -29,6 +29,7 @@ def collect(config: Any, week: Week) -> Figures:
     figures.add_items(fig, hourly(week), kept, config.brand.name, competitors)
     fig.publishing, fig.posts = publishing(config, week)
     fig.crises = crises(week)
+    fig.episodes = episodes(week)
     return fig
 
 
@@ -72,6 +73,22 @@ def publishing(config: Any, week: Week) -> tuple[list[dict[str, Any]], list[dict
     ]
     rows_posts.sort(key=lambda p: p["published_at"])
     return rows, rows_posts
+
+
+def episodes(week: Week) -> list[dict[str, Any]]:
+    """The reports of the crisis episodes the week saw (started before its end, not closed
+    before its start), oldest first."""
+    from portevoix.inbox import aftermath
+    from portevoix.inbox import episodes as crisis_episodes
+
+    seen = [
+        e
+        for e in crisis_episodes.recent(limit=50)
+        if e["started_at"] < iso(week.end) and (e.get("closed_at") or "9") >= iso(week.start)
+    ]
+    return [
+        {**aftermath.build(e), "episode": e} for e in sorted(seen, key=lambda e: e["started_at"])
+    ]
 
 
 def crises(week: Week) -> list[dict[str, Any]]:

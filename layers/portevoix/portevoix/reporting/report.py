@@ -7,14 +7,13 @@ module puts them together and sends the result (once per week on schedule).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import mail, store
 from portevoix.core.i18n import t
-from portevoix.reporting.export import to_csv
+from portevoix.reporting.export import brand_slug, to_csv
 from portevoix.reporting.figures import Figures
 from portevoix.reporting.queries import collect
 from portevoix.reporting.view import view
@@ -47,12 +46,16 @@ def render(config: Any, built: Built, lang: str) -> Any:
     filename = csv_name(config, built.week)
     rendered = mail.render("report", subject=subject, r=v, csv_file=filename)
     rendered.attachments = [(filename, to_csv(built.current, built.previous), "text/csv")]
+    from portevoix.inbox import aftermath
+
+    for report in built.current.episodes:  # each crisis episode's own report
+        name = aftermath.csv_name(config, report["episode"])
+        rendered.attachments.append((name, aftermath.to_csv(report), "text/csv"))
     return rendered
 
 
 def csv_name(config: Any, week: Week) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", config.brand.name.lower()).strip("-") or "brand"
-    return f"porte-voix-{slug}-{week.label}.csv"
+    return f"porte-voix-{brand_slug(config)}-{week.label}.csv"
 
 
 def send(

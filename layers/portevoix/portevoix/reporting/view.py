@@ -239,6 +239,30 @@ def _crises(config: Any, fig: Figures, lang: str) -> list[str]:
     ]
 
 
+def _episodes(config: Any, fig: Figures, lang: str) -> list[dict[str, str]]:
+    from portevoix.core import settings
+    from portevoix.inbox.aftermath import outcome
+
+    return [
+        {
+            "text": t(
+                lang,
+                "report.episode_row",
+                start=format_date(parse_iso(r["started_at"]).astimezone(config.tz), lang),
+                duration=format_duration(r["duration_seconds"], lang),
+                negative=r["negative"],
+                peak=r["peak"],
+                replied=r["replied"],
+                median=format_duration(r["response_median"], lang),
+                held=", ".join(f"{h['title']} ({outcome(h['outcome'], lang)})" for h in r["held"])
+                or t(lang, "crisis.report.none"),
+            ),
+            "link": f"{settings.links_base_url()}/crisis/{r['episode_id']}",
+        }
+        for r in fig.episodes
+    ]
+
+
 def _net_sentiment(fig: Figures, lang: str) -> str:
     total = sum(fig.sentiment.values())
     if not total:
@@ -288,6 +312,7 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
         "publishing": _publishing(current, lang),
         "posts": _posts(config, current, lang),
         "crises": _crises(config, current, lang),
+        "episodes": _episodes(config, current, lang),
         "topics": _bars(list(current.topics.items()), lang),
         "monitored": format_number(current.items, lang),
     }

@@ -13,13 +13,12 @@ from typing import Any
 
 from portevoix.core import store
 from portevoix.core.i18n import format_date, format_duration, format_number, t
-from portevoix.core.timeutil import iso, parse_iso
+from portevoix.core.timeutil import parse_iso
 from portevoix.web.http import Response, redirect
 from portevoix.web.routes import Ctx, route
 
 BEFORE = timedelta(hours=12)  # the curve starts this long before the episode
 CURVE_HOURS = 7 * 24  # at most this many bars
-STATUSES = ("needs_reply", "needs_action", "replied", "hidden", "ignored")
 MESSAGES_LIMIT = 500
 
 
@@ -46,15 +45,11 @@ def _episode_or_none(episode_id: str) -> dict[str, Any] | None:
 
 def messages(episode: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """The episode's negative messages (never the brand's own), oldest first."""
+    from portevoix.inbox import aftermath
+
     start = (parse_iso(episode["started_at"]) or now) - timedelta(hours=1)
     end = parse_iso(episode.get("closed_at")) or now
-    found = [
-        m
-        for status in STATUSES
-        for m in store.query_index("GSI1", store.inbox_index(status), iso(start), iso(end) + "~")
-        if (m.get("sentiment") == "negative" or m.get("intent") == "crisis") and not m.get("own")
-    ]
-    found.sort(key=lambda m: m.get("received_at") or "")
+    found = [m for m in aftermath.mentions_between(start, end) if aftermath.negative(m)]
     return found[:MESSAGES_LIMIT]
 
 
@@ -102,6 +97,23 @@ def crisis_index(ctx: Ctx) -> Response:
         for e in episodes.recent()
     ]
     return ctx.page("crisis_index.html", episodes=rows, frozen=crisis.frozen() is not None)
+
+
+@route("GET", r"/crisis/(?P<episode_id>[\w-]{1,40})\.csv")
+def crisis_csv(ctx: Ctx, episode_id: str) -> Response:
+    """The episode's report as CSV (a download)."""
+    from portevoix.inbox import aftermath
+
+    episode = _episode_or_none(episode_id)
+    if episode is None:
+        return ctx.message(404, "studio.not_found")
+    name = aftermath.csv_name(ctx.config, episode)
+    return Response(
+        200,
+        aftermath.to_csv(aftermath.build(episode)),
+        "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @route("GET", r"/crisis/(?P<episode_id>[\w-]{1,40})")
@@ -174,9 +186,15 @@ def crisis_page(
         if m.get("status") in ("new", "needs_reply")
         and m.get("assigned_to") in (None, ctx.session.email if ctx.session else None)
     ]
+    from portevoix.inbox import aftermath
+
+    built = aftermath.build(episode, now)
+    report = aftermath.lines(ctx.config, built, ctx.lang)
     return ctx.page(
         "crisis.html",
         status,
+        report=report,
+        peak=built["peak"],
         statement={
             "langs": statement.languages(ctx.config),
             "texts": texts,
