@@ -1,7 +1,8 @@
 """Studio pages: server time per page in the local mode (warm), page weight, cold import.
 
-A month holding 200 posts on three accounts, read through the route table on
-moto in this process (as `portevoix local serve` runs it). Targets (issue 11):
+A month holding 200 posts on three accounts, and a crisis episode of 300
+negative messages over a day, read through the route table on moto in this
+process (as `portevoix local serve` runs it). Targets (issue 11):
 calendar month p50 <= 30 ms, page weight <= 60 KB, the handler's cold import
 <= 0.7 x `import boto3`.
 """
@@ -69,6 +70,39 @@ def seed(config: Any, month: datetime, count: int) -> None:
     changed()  # as posts.create does for each
 
 
+def seed_crisis(messages: int, now: datetime) -> str:
+    """An open episode that started a day ago, with ``messages`` negative messages in it."""
+    from portevoix.core import store
+    from portevoix.core.timeutil import iso
+    from portevoix.inbox import episodes
+
+    started = (now - timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    words = ("batterie", "livraison", "remboursement", "incendie", "rappel", "site")
+    items = []
+    for n in range(messages):
+        when = started + timedelta(minutes=n * 24 * 60 // messages)
+        status = ("needs_reply", "replied", "ignored")[n % 3]
+        items.append(
+            {
+                **store.with_key(store.mention_key(f"mastodon#crisis-{n}")),
+                "GSI1PK": store.inbox_index(status),
+                "GSI1SK": f"{iso(when)}#mastodon#crisis-{n}",
+                "status": status,
+                "source": "mastodon",
+                "sentiment": "negative",
+                "author_handle": f"@user{n}",
+                "text": f"Ma {words[n % 6]} et le {words[(n * 5) % 6]} : inadmissible ({n})",
+                "received_at": iso(when),
+                "assigned_to": "camille@brand.example" if n % 4 == 0 else None,
+                **({"response_seconds": 600 + n} if status == "replied" else {}),
+            }
+        )
+        store.add_counts(when, {"negative": 1})
+    store.batch_put(items)
+    episode = episodes.open_or_continue("system", "surge", started, (40, 1.5, 10.0), now)
+    return episode["episode_id"]
+
+
 def run(posts: int, rounds: int) -> dict[str, Any]:
     fake_aws_env(TABLE_NAME="portevoix-bench", APPROVAL_BASE_URL="http://127.0.0.1:8787")
     from moto import mock_aws
@@ -89,6 +123,7 @@ def run(posts: int, rounds: int) -> dict[str, Any]:
 
         month = datetime(2026, 12, 1, tzinfo=UTC)
         seed(config, month, posts)
+        episode_id = seed_crisis(300, datetime.now(UTC))
         session = sessions.start("camille@brand.example")
         cookies = {sessions.COOKIE: sessions.cookie_value(session.session_id)}
 
@@ -104,6 +139,7 @@ def run(posts: int, rounds: int) -> dict[str, Any]:
             "calendar_week": ("/calendar", {"view": "week", "date": "2026-12-10"}),
             "compose": ("/compose", {}),
             "post": ("/posts/20261201-00000000", {}),
+            "crisis": (f"/crisis/{episode_id}", {}),
         }
         results: dict[str, Any] = {"posts_in_month": posts}
         weights = {}

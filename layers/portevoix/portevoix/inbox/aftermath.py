@@ -50,20 +50,37 @@ def _sentiment(messages: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def build(episode: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """The episode's figures, as of ``now``."""
-    from portevoix.inbox import episodes
-    from portevoix.reporting.figures import Timing
-
-    now = now or datetime.now(UTC)
+def windows(episode: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The episode's messages before, during and after it (one read for the three)."""
     started = parse_iso(episode["started_at"]) or now
     closed = parse_iso(episode.get("closed_at"))
     ended = closed or now
     span = max(min(ended - started, COMPARE_AT_MOST), timedelta(hours=1))
-    before = mentions_between(started - span, started)
-    during = mentions_between(started, ended)
     complete = closed is not None and now >= closed + span  # "after" once its window is over
-    after = mentions_between(closed, closed + span) if complete and closed else []
+    found = mentions_between(started - span, ended + span if complete else ended)
+    lo, hi = iso(started), iso(ended)
+    return {
+        "started": started,
+        "closed": closed,
+        "ended": ended,
+        "span": span,
+        "before": [m for m in found if m["received_at"] < lo],
+        "during": [m for m in found if lo <= m["received_at"] < hi],
+        "after": [m for m in found if m["received_at"] >= hi] if complete else None,
+    }
+
+
+def build(
+    episode: dict[str, Any], now: datetime | None = None, seen: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The episode's figures, as of ``now`` (``seen``: its ``windows``, when already read)."""
+    from portevoix.inbox import episodes
+    from portevoix.reporting.figures import Timing
+
+    now = now or datetime.now(UTC)
+    seen = seen or windows(episode, now)
+    started, closed, ended, span = seen["started"], seen["closed"], seen["ended"], seen["span"]
+    before, during, after = seen["before"], seen["during"], seen["after"]
     answered = Timing.of(
         [float(m["response_seconds"]) for m in during if m.get("response_seconds") is not None]
     )
@@ -105,7 +122,7 @@ def build(episode: dict[str, Any], now: datetime | None = None) -> dict[str, Any
         "sentiment": {
             "before": _sentiment(before),
             "during": _sentiment(during),
-            "after": _sentiment(after) if complete else None,
+            "after": _sentiment(after) if after is not None else None,
         },
         "replied": answered.count,
         "response_median": answered.median,

@@ -47,10 +47,13 @@ def messages(episode: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """The episode's negative messages (never the brand's own), oldest first."""
     from portevoix.inbox import aftermath
 
-    start = (parse_iso(episode["started_at"]) or now) - timedelta(hours=1)
-    end = parse_iso(episode.get("closed_at")) or now
-    found = [m for m in aftermath.mentions_between(start, end) if aftermath.negative(m)]
-    return found[:MESSAGES_LIMIT]
+    return negatives(aftermath.windows(episode, now)["during"])
+
+
+def negatives(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    from portevoix.inbox import aftermath
+
+    return [m for m in found if aftermath.negative(m)][:MESSAGES_LIMIT]
 
 
 def curve(episode: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -126,9 +129,12 @@ def crisis_page(
     if episode is None:
         return ctx.message(404, "studio.not_found")
     notice = notice or _done_notice(ctx)
+    from portevoix.inbox import aftermath
+
     now = datetime.now(UTC)
     tz = ctx.config.tz
-    found = messages(episode, now)
+    seen = aftermath.windows(episode, now)
+    found = negatives(seen["during"])
     grouped = themes.group(found, ctx.config.brand.name)
 
     def row(m: dict[str, Any]) -> dict[str, Any]:
@@ -186,9 +192,7 @@ def crisis_page(
         if m.get("status") in ("new", "needs_reply")
         and m.get("assigned_to") in (None, ctx.session.email if ctx.session else None)
     ]
-    from portevoix.inbox import aftermath
-
-    built = aftermath.build(episode, now)
+    built = aftermath.build(episode, now, seen)
     report = aftermath.lines(ctx.config, built, ctx.lang)
     return ctx.page(
         "crisis.html",
