@@ -153,6 +153,7 @@ class FakeLinkedIn(FakeApi):
         super().__init__()
         self.posts: list[dict[str, Any]] = []
         self.comments: dict[str, list[dict[str, Any]]] = {}
+        self.followers = 830
         li = self
 
         def authed(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
@@ -184,6 +185,16 @@ class FakeLinkedIn(FakeApi):
                 return func(req)
 
             return check
+
+        @self.route("GET", r"/rest/networkSizes/([^/?]+)")
+        @authed
+        def network_size(req: Request) -> Reply:
+            """Network Sizes: an organisation's followers (the edge type is required)."""
+            if _unquote(req.match.group(1)) != li.ORG:
+                return 404, {"status": 404, "message": "Not found"}, {}
+            if req.query.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+                return 400, {"status": 400, "message": "edgeType is required"}, {}
+            return 200, {"firstDegreeSize": li.followers}, {}
 
         @self.route("GET", r"/rest/organizations/(\d+)")
         @authed
@@ -359,6 +370,7 @@ class FakeGraph(FakeApi):
         self.comments: dict[str, list[dict[str, Any]]] = {}
         self.hidden: set[str] = set()
         self.messages: list[dict[str, Any]] = []  # sent through the Send API
+        self.followers = {self.PAGE: 1520, self.IG: 3400}
         g = self
         v = r"v\d+\.\d+"  # any version in the path; retired or unknown ones are refused
 
@@ -454,6 +466,9 @@ class FakeGraph(FakeApi):
         @self.route("GET", rf"/{v}/{self.IG}")
         @authed
         def ig_user(req: Request) -> Reply:
+            if "followers_count" in req.query.get("fields", ""):
+                counts = {"followers_count": g.followers[g.IG], "follows_count": 75}
+                return 200, {"id": g.IG, **counts, "media_count": len(g.media)}, {}
             return 200, {"id": g.IG, "username": "brand"}, {}
 
         @self.route("POST", rf"/{v}/{self.IG}/media")
@@ -570,6 +585,8 @@ class FakeGraph(FakeApi):
                 return 200, {"id": nid, "status_code": c["status"]}, {}
             if fields == "permalink":
                 return 200, {"id": nid, "permalink": f"https://www.instagram.com/p/{nid}/"}, {}
+            if "followers_count" in fields and nid == g.PAGE:  # Page fields
+                return 200, {"id": nid, "followers_count": g.followers[nid], "fan_count": 1490}, {}
             if "like_count" in fields:
                 return (
                     200,
@@ -704,6 +721,7 @@ class FakeX(FakeApi):
     def __init__(self) -> None:
         super().__init__()
         self.tweets: list[dict[str, Any]] = []
+        self.followers = 4200
         self.mentions: list[dict[str, Any]] = []
         self.hidden: set[str] = set()
         self.media_ids: list[str] = []
@@ -797,7 +815,17 @@ class FakeX(FakeApi):
         @self.route("GET", r"/2/users/me")
         @authed("tweet.read", "users.read")
         def me(req: Request) -> Reply:
-            return 200, {"data": {"id": x.USER, "name": "Brand", "username": "brand"}}, {}
+            data = {"id": x.USER, "name": "Brand", "username": "brand"}
+            if "public_metrics" in req.query.get("user.fields", ""):
+                data["public_metrics"] = {
+                    "followers_count": x.followers,
+                    "following_count": 210,
+                    "tweet_count": len(x.tweets),
+                    "listed_count": 3,
+                    "like_count": 0,
+                    "media_count": 0,
+                }
+            return 200, {"data": data}, {}
 
         @self.route("POST", r"/2/tweets")
         @authed("tweet.read", "tweet.write", "users.read")

@@ -48,8 +48,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             week = report.Week.parse(event["week"], config.tz) if event.get("week") else None
             sent = report.send(config, week, when, once=week is None)
         result = {"job": job, "sent": len(sent), "engagement": collected}
-    elif job == "metrics":  # daily: engagement of the posts of the last days
-        result = {"job": job, "engagement": _collect(config, when)}
+    elif job == "metrics":  # daily: engagement of the posts of the last days, audiences
+        from portevoix.reporting import audience
+
+        read = audience.collect(config, when)
+        result = {
+            "job": job,
+            "engagement": _collect(config, when),
+            "audience": {"read": len(read["read"]), "failed": read["failed"]},
+        }
     elif job == "accounts":  # the daily run: account health, then approval reminders
         statuses = health.check(config, when)
         sent = health.alert(config, statuses, when)

@@ -40,6 +40,8 @@ USAGE: dict[str, float] = {
     "report.lambda_ms_per_mention": 3.0,
     "engagement.rru_per_post": 0.05,
     "engagement.wru_per_post": 1.0,
+    "audience.wru_per_account_day": 1.0,  # one small item per account and day
+    "audience.rru_per_account_report": 5.0,  # twelve weeks of days in one Query
     "post.transitions_per_network": 7.5,  # measured on a 2-network post: 15
     "post.rru_per_network": 6.0,
     "post.wru_per_network": 7.5,
@@ -106,6 +108,7 @@ class Workload:
     languages: int
     inbox_emails_per_day: int
     secrets_manager: int
+    accounts: int = 0  # enabled accounts: one audience reading each a day
     config_bytes: int = 0  # the configuration as stored (compact YAML): its SSM tier
     bedrock_model: str = ""  # inbox.bedrock's model when it is on
     log_retention_days: int = 14
@@ -173,6 +176,7 @@ class Workload:
             languages=max(1, len(config.recipients())),
             inbox_emails_per_day=len(config.inbox.hours),
             secrets_manager=secrets_manager,
+            accounts=len(config.accounts),
             config_bytes=_stored_size(config),
             bedrock_model=config.inbox.bedrock.model_id if config.inbox.bedrock.enabled else "",
             guesses=guesses,
@@ -269,6 +273,7 @@ def estimate(w: Workload) -> Estimate:
         + mentions * u["reply.wru_per_mention"]
         + posts * n * u["post.wru_per_network"]
         + DAYS * posts_in_window * n * u["engagement.wru_per_post"]
+        + DAYS * w.accounts * u["audience.wru_per_account_day"]
     )
     rru = (
         runs * w.feeds * u["poll.rru_per_feed"]
@@ -279,6 +284,7 @@ def estimate(w: Workload) -> Estimate:
         * (u["report.rru_per_run"] + 14 * w.mentions_per_day * u["report.rru_per_mention"])
         + posts * n * u["post.rru_per_network"]
         + DAYS * posts_in_window * n * u["engagement.rru_per_post"]
+        + reports * w.accounts * u["audience.rru_per_account_report"]
     )
     table_gb = (
         (w.items_per_day * 90 * a["item_kb"] + w.mentions_per_day * 365 * a["mention_kb"])

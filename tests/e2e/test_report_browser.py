@@ -19,6 +19,19 @@ def test_report_renders_its_charts_in_a_browser(seeded: Any, tmp_path: Any) -> N
     from playwright.sync_api import sync_playwright
 
     chromium()  # skips, or fails in CI, without Debian's chromium
+    from datetime import date, timedelta
+
+    from portevoix.core import store
+    from portevoix.reporting import audience
+
+    account = seeded.accounts[0].key  # two weeks of daily readings, one day not read
+    store.batch_put(
+        [
+            store.with_key(audience.key(account, date(2026, 11, 9) + timedelta(days=d)), **read)
+            for d in range(14)
+            for read in [{"error": "token expired"} if d == 10 else {"followers": 1200 + 5 * d}]
+        ]
+    )
     built = report.build(seeded, report.Week.parse(W47, seeded.tz))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -54,6 +67,10 @@ def test_report_renders_its_charts_in_a_browser(seeded: Any, tmp_path: Any) -> N
                     "Ce qui a le plus changé" if lang == "fr" else "What changed the most"
                 )
                 assert page.locator("[data-rank=best]").count() == 1
+                growth = page.locator(f"[data-audience={account}]")
+                assert ("1 265 abonnés (+35" if lang == "fr" else "1,265 followers (+35") in (
+                    growth.inner_text().replace("\u202f", " ")
+                )
                 page.close()
         finally:
             browser.close()

@@ -167,7 +167,7 @@ def release_held(config: Any, by: str = "system") -> dict[str, list[str]]:
     released, waiting, ask = [], [], []
     for post in held_posts():
         when = parse_iso(post.get("scheduled_at")) or lifted
-        if lifted - when <= grace:
+        if lifted - when < grace:  # "less than" the setting: 0 asks about every post
             try:
                 posts.release(post["post_id"], by)
             except PostError:

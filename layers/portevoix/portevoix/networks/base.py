@@ -112,6 +112,20 @@ class Metrics:
 
 
 @dataclass
+class Audience:
+    """An account's community as its network counts it (None where it does not say)."""
+
+    followers: int | None
+    following: int | None = None
+    posts: int | None = None
+
+
+def count(value: Any) -> int | None:
+    """A count from an API answer (None when absent or not a number)."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@dataclass
 class Health:
     account: str
     network: str
@@ -280,3 +294,7 @@ class Network:
 
     def metrics(self, ref: str) -> Metrics:
         raise Unsupported(self.account_id, f"{self.name} gives no engagement metrics here")
+
+    def audience(self) -> Audience:
+        """Followers (following, posts) of this account, as of now."""
+        raise Unsupported(self.account_id, f"{self.name} gives no audience figures here")

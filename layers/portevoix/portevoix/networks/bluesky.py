@@ -17,6 +17,7 @@ from typing import Any
 
 from portevoix.core.timeutil import iso, iso_or_none
 from portevoix.networks.base import (
+    Audience,
     AuthError,
     Health,
     Limits,
@@ -27,6 +28,7 @@ from portevoix.networks.base import (
     Rejected,
     TransientError,
     Variant,
+    count,
     graphemes,
 )
 
@@ -470,6 +472,14 @@ class Bluesky(Network):
             )
             return Published(str(sent.get("id", "")), None, self.name)
         return super().reply(to_ref, text, key)
+
+    def audience(self) -> Audience:
+        profile = self._appview("app.bsky.actor.getProfile", {"actor": self.did})
+        return Audience(
+            count(profile.get("followersCount")),
+            count(profile.get("followsCount")),
+            count(profile.get("postsCount")),
+        )
 
     def metrics(self, ref: str) -> Metrics:
         data = self._appview("app.bsky.feed.getPosts", {"uris": [ref]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from portevoix.networks.base import (
+    Audience,
     Health,
     Limits,
     Mention,
@@ -12,6 +13,7 @@ from portevoix.networks.base import (
     Published,
     Rejected,
     Variant,
+    count,
     graphemes,
 )
 from portevoix.networks.graph import GraphPages
@@ -38,6 +40,13 @@ class Facebook(GraphPages):
         return Health(
             self.account_id, self.name, True, "page token accepted", identity=me.get("name")
         )
+
+    def audience(self) -> Audience:
+        page = self._call(
+            "GET", self.account.page_id, params={"fields": "followers_count,fan_count"}
+        )
+        followers = count(page.get("followers_count"))
+        return Audience(followers if followers is not None else count(page.get("fan_count")))
 
     def publish(self, variant: Variant, key: str) -> Published:
         if variant.reply_to:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from portevoix.networks.base import (
+    Audience,
     Health,
     Limits,
     Mention,
@@ -18,6 +19,7 @@ from portevoix.networks.base import (
     Rejected,
     TransientError,
     Variant,
+    count,
     graphemes,
 )
 from portevoix.networks.graph import GraphPages
@@ -51,6 +53,18 @@ class Instagram(GraphPages):
             True,
             "token accepted",
             identity="@" + me.get("username", ""),
+        )
+
+    def audience(self) -> Audience:
+        me = self._call(
+            "GET",
+            self.account.user_id,
+            params={"fields": "followers_count,follows_count,media_count"},
+        )
+        return Audience(
+            count(me.get("followers_count")),
+            count(me.get("follows_count")),
+            count(me.get("media_count")),
         )
 
     # "Content Publishing" (developers.facebook.com/docs/instagram-platform/content-publishing):

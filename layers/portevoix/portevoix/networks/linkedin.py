@@ -15,6 +15,7 @@ from urllib.parse import quote
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import versions
 from portevoix.networks.base import (
+    Audience,
     AuthError,
     Health,
     Limits,
@@ -25,6 +26,7 @@ from portevoix.networks.base import (
     Rejected,
     Variant,
     Watermark,
+    count,
     graphemes,
 )
 from portevoix.networks.oauth import RefreshedToken
@@ -136,6 +138,14 @@ class LinkedIn(RefreshedToken, Network):
             "token accepted",
             identity=data.get("localizedName") or self.org,
         )
+
+    def audience(self) -> Audience:
+        """The organisation's followers (Network Sizes, ``COMPANY_FOLLOWED_BY_MEMBER``)."""
+        urn = quote(self.org, safe="")
+        data = self._call(
+            "GET", f"/rest/networkSizes/{urn}", params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"}
+        ).json()
+        return Audience(count(data.get("firstDegreeSize")))
 
     def _upload(self, media: Any) -> str:
         if media.data is None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from portevoix.core.text import html_to_text
 from portevoix.core.timeutil import iso_or_none, parse_iso
 from portevoix.networks.base import (
+    Audience,
     Health,
     Limits,
     Mention,
@@ -25,6 +26,7 @@ from portevoix.networks.base import (
     Rejected,
     TransientError,
     Variant,
+    count,
     graphemes,
 )
 
@@ -79,6 +81,14 @@ class Mastodon(Network):
     def check_credentials(self) -> Health:
         me = self.me()
         return Health(self.account_id, self.name, True, "token accepted", identity="@" + me["acct"])
+
+    def audience(self) -> Audience:
+        me = self._call("GET", "/api/v1/accounts/verify_credentials")  # fresh, not the cached me
+        return Audience(
+            count(me.get("followers_count")),
+            count(me.get("following_count")),
+            count(me.get("statuses_count")),
+        )
 
     # -- reading -------------------------------------------------------------
 

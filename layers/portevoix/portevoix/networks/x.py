@@ -13,6 +13,7 @@ from typing import Any
 
 from portevoix.core.timeutil import iso_or_none, parse_iso
 from portevoix.networks.base import (
+    Audience,
     AuthError,
     Health,
     Limits,
@@ -22,6 +23,7 @@ from portevoix.networks.base import (
     Published,
     Rejected,
     Variant,
+    count,
 )
 from portevoix.networks.oauth import RefreshedToken
 
@@ -119,6 +121,15 @@ class X(RefreshedToken, Network):
             f"{self.account.base.rstrip('/')}/2/oauth2/token",
             form,
             (client_id, secret) if secret else None,
+        )
+
+    def audience(self) -> Audience:
+        me = self._call("GET", "/2/users/me", params={"user.fields": "public_metrics"})["data"]
+        m = me.get("public_metrics") or {}
+        return Audience(
+            count(m.get("followers_count")),
+            count(m.get("following_count")),
+            count(m.get("tweet_count")),
         )
 
     def check_credentials(self) -> Health:

@@ -22,7 +22,8 @@ def to_csv(current: Figures, previous: Figures) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    for section in (_summary, _volume, _voice, _sentiment, _response, _publishing, _items):
+    sections = (_summary, _volume, _voice, _sentiment, _response, _publishing, _audience, _items)
+    for section in sections:
         for s, item, metric, now, before in section(current, previous):
             writer.writerow([cell(s), cell(item), cell(metric), _num(now), _num(before)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -115,6 +116,19 @@ def _publishing(current: Figures, previous: Figures) -> Iterator[Row]:
         yield "post", item, "url", p["url"] or "", ""
         for f in ("likes", "shares", "replies", "views", "engagement"):
             yield "post", item, f, "" if p[f] is None else p[f], ""
+
+
+def _audience(current: Figures, previous: Figures) -> Iterator[Row]:
+    """Followers per account at the week's end (empty where nothing was read: a gap)."""
+    for a in current.audience:
+        yield "audience", a["account"], "followers", _blank(a["followers"]), _blank(a["previous"])
+        yield "audience", a["account"], "days_not_read_12_weeks", a["gap_days"], ""
+        for weeks_ago, value in enumerate(reversed(a["trend"])):
+            yield "audience", a["account"], f"followers_{weeks_ago}_weeks_ago", _blank(value), ""
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
 
 
 def _items(current: Figures, previous: Figures) -> Iterator[Row]:

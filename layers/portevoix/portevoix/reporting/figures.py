@@ -63,6 +63,7 @@ class Figures:
     posts: list[dict[str, Any]] = field(default_factory=list)
     crises: list[dict[str, Any]] = field(default_factory=list)
     episodes: list[dict[str, Any]] = field(default_factory=list)  # crisis episodes' reports
+    audience: list[dict[str, Any]] = field(default_factory=list)  # followers per account
 
     @property
     def has_data(self) -> bool:

@@ -30,6 +30,9 @@ def collect(config: Any, week: Week) -> Figures:
     fig.publishing, fig.posts = publishing(config, week)
     fig.crises = crises(week)
     fig.episodes = episodes(week)
+    from portevoix.reporting import audience
+
+    fig.audience = audience.weekly(config, week)
     return fig
 
 

@@ -186,6 +186,47 @@ def _publishing(fig: Figures, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int | None]) -> str:
+    """A text sparkline; ``·`` where nothing was read (a gap, not a zero)."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return "·" * len(values)
+    low, high = min(known), max(known)
+    steps = len(SPARK) - 1
+    return "".join(
+        "·"
+        if v is None
+        else SPARK[round((v - low) / (high - low) * steps) if high > low else steps // 2]
+        for v in values
+    )
+
+
+def _audience(fig: Figures, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for a in fig.audience:
+        change = a["change"]
+        rows.append(
+            {
+                "label": a["account"],
+                "network": a["network"],
+                "text": t(
+                    lang,
+                    "report.audience_row",
+                    followers=_number(a["followers"], lang),
+                    change="—"
+                    if change is None
+                    else ("+" if change > 0 else "") + format_number(change, lang),
+                ),
+                "trend": t(lang, "report.audience_trend", spark=sparkline(a["trend"])),
+                "gap": t(lang, "report.audience_gap", error=a["error"]) if a["error"] else None,
+            }
+        )
+    return rows
+
+
 def _number(value: Any, lang: str) -> str:
     return "—" if value is None else format_number(value, lang)
 
@@ -313,6 +354,7 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
         "posts": _posts(config, current, lang),
         "crises": _crises(config, current, lang),
         "episodes": _episodes(config, current, lang),
+        "audience": _audience(current, lang),
         "topics": _bars(list(current.topics.items()), lang),
         "monitored": format_number(current.items, lang),
     }

@@ -51,6 +51,32 @@ def accounts_page(ctx: Ctx) -> Response:
         }
         for a in (*ctx.config.accounts, *ctx.config.disabled_accounts)
     ]
+    from datetime import datetime
+
+    from portevoix.core.i18n import format_number
+    from portevoix.reporting import audience
+
+    today = datetime.now(ctx.config.tz).date()
+    for row in rows:
+        drawn = audience.chart(row["key"], today) if row["enabled"] else {}
+        if drawn:
+            sign = "+" if drawn["change"] > 0 else ""
+            drawn["text"] = t(
+                ctx.lang,
+                "connect.followers",
+                followers=format_number(drawn["last"], ctx.lang),
+                change=sign + format_number(drawn["change"], ctx.lang),
+                days=drawn["days"],
+            )
+            drawn["label"] = t(
+                ctx.lang,
+                "connect.followers_chart",
+                account=row["key"],
+                days=drawn["days"],
+                first=format_number(drawn["first"], ctx.lang),
+                last=format_number(drawn["last"], ctx.lang),
+            )
+        row["audience"] = drawn
     return ctx.page("accounts.html", rows=rows, networks=LABELS)
 
 
