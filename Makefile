@@ -33,6 +33,7 @@ bench: install           ## benchmarks: print numbers, compare with bench/baseli
 	$(PY) bench/reply.py
 	$(PY) bench/cost.py
 	$(PY) bench/studio.py
+	$(PY) bench/links.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint

@@ -186,3 +186,31 @@ class CapacityMeter:
                 endpoint_url=self.client.meta.endpoint_url,
             )
         return self._raw_client
+
+
+def compare(
+    results: dict[str, Any],
+    targets: dict[str, tuple[str, float]],
+    baseline_name: str,
+    save_it: bool,
+    width: int = 34,
+) -> int:
+    """Print each result beside its baseline and its ``<=`` target; 1 when a target is missed."""
+    base_values = baseline(baseline_name)
+    failed = []
+    for key, value in results.items():
+        base = base_values.get(key)
+        target = targets.get(key)
+        ok = ""
+        if target:
+            met = value <= target[1]
+            ok = f"   target {target[0]} {target[1]}: {'ok' if met else 'MISSED'}"
+            failed += [] if met else [key]
+        print(
+            f"{key:{width}} {json.dumps(value):>12}"
+            + (f"   (baseline {json.dumps(base)})" if base is not None else "")
+            + ok
+        )
+    if save_it:
+        save(baseline_name, results)
+    return 1 if failed else 0

@@ -10,7 +10,6 @@ calendar month p50 <= 30 ms, page weight <= 60 KB, the handler's cold import
 from __future__ import annotations
 
 import gzip
-import json
 import statistics
 import sys
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.common import arguments, baseline, fake_aws_env, import_seconds, save  # noqa: E402
+from bench.common import arguments, compare, fake_aws_env, import_seconds  # noqa: E402
 
 TARGETS = {
     "calendar_month_p50_ms": ("<=", 30.0),
@@ -188,24 +187,7 @@ def main() -> int:
         ("--rounds", {"type": int, "default": 40}),
     )
     results = run(args.posts, args.rounds)
-    base_values = baseline("baseline-studio.json")
-    failed = []
-    for key, value in results.items():
-        base = base_values.get(key)
-        target = TARGETS.get(key)
-        ok = ""
-        if target:
-            met = value <= target[1]
-            ok = f"   target {target[0]} {target[1]}: {'ok' if met else 'MISSED'}"
-            failed += [] if met else [key]
-        print(
-            f"{key:34} {json.dumps(value):>12}"
-            + (f"   (baseline {json.dumps(base)})" if base is not None else "")
-            + ok
-        )
-    if args.save:
-        save("baseline-studio.json", results)
-    return 1 if failed else 0
+    return compare(results, TARGETS, "baseline-studio.json", args.save)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from portevoix_local.stack import (
     TABLE,
     LambdaContext,
     QuietServer,
+    atomic_table_writes,
     create_workflow,
     handler,
     load_state,
@@ -135,6 +136,7 @@ class LocalServer:
         # other commands over HTTP (the server); both see the same backends.
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
+        atomic_table_writes()  # threads of this server write the table at once
         moto_port = _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()

@@ -436,6 +436,37 @@ FUNCTIONS = {
 }
 
 
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def atomic_table_writes() -> None:
+    """Make moto's DynamoDB writes one at a time, as DynamoDB makes each item's writes.
+
+    DynamoDB applies a conditional write or an ``ADD`` atomically; moto reads, changes
+    and stores the item in Python, so two threads of `local serve` can lose an update
+    (measured: 15 of 2,000 concurrent clicks). One lock around its writes restores
+    what the code relies on (claims, counters) at the local mode's modest rates.
+    """
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_portevoix_atomic", False):
+        return
+    lock = threading.RLock()
+    for name in _WRITES:
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._portevoix_atomic = True  # type: ignore[attr-defined]
+
+
 def asl_path() -> Path:
     return repo_root() / "infra" / "statemachines" / "publish.asl.json"
 

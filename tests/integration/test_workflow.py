@@ -71,6 +71,7 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
             instance: str | None = None,
             crisis: dict[str, Any] | None = None,
             languages: dict[str, str] | None = None,
+            tracking: dict[str, Any] | None = None,
         ) -> None:
             available = {
                 "masto": {
@@ -105,6 +106,7 @@ def flow(aws_env: None, api: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[d
                 ],
                 "charter": charter or {},
                 "crisis": crisis or {},
+                "tracking": tracking or {},
                 "fetch": {"allow_private_networks": True},
             }
             aws.client("ssm").put_parameter(
@@ -682,3 +684,51 @@ def test_the_holding_statement_is_approved_once_and_published_everywhere_while_f
     log = episodes.actions(episode["episode_id"])
     assert [a["action"] for a in log] == ["freeze", "statement", "statement_out"]
     assert log[-1]["by"] == "alex@brand.example" and log[-1]["count"] == 2
+
+
+def test_a_post_s_short_link_counts_people_not_previewers_and_reaches_the_report(
+    flow: dict[str, Any],
+) -> None:
+    from portevoix.core import runtime
+    from portevoix.publishing import tracking
+    from portevoix.reporting import report
+    from portevoix.reporting.week import Week
+    from tests.integration.test_studio import Browser
+
+    flow["configure"](tracking={"short_links": True, "domains": ["cyclia.example"]})
+    config = runtime.config()
+    draft = posts.parse_draft(
+        {
+            "author": "camille@brand.example",
+            "title": "Précommandes Urban 3",
+            "variants": {
+                "masto": {"text": "C'est ouvert #portevoix", "link": "https://cyclia.example/u3"}
+            },
+        },
+        config,
+    )
+    post = posts.create(config, draft)
+    post["execution_arn"] = posts.start(post, flow["arn"])
+    approve(flow, post)
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    (status,) = alice_statuses(flow["api"])
+    code = re.search(r"https://approve\.example/l/([a-z2-7]{10})", status["content"]).group(1)
+    assert "cyclia.example/u3" not in status["content"]  # the short link went out instead
+
+    visitor = Browser(config)
+    person = {"user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36"}
+    answer = visitor.go("GET", f"/l/{code}", headers=person)
+    assert answer.status == 302 and not answer.cookies
+    assert answer.headers["Location"] == (
+        "https://cyclia.example/u3?utm_source=mastodon&utm_medium=social"
+        "&utm_campaign=precommandes-urban-3"
+    )
+    visitor.go("GET", f"/l/{code}", headers=person)
+    unfurl = visitor.go(
+        "GET", f"/l/{code}", headers={"user-agent": "Mastodon/4.3 (+https://m.example)"}
+    )
+    assert unfurl.status == 302  # a previewer is sent on, not counted
+    assert visitor.go("GET", "/l/aaaaaaaaaa", headers=person).status == 404
+    assert tracking.clicks(post["post_id"]) == {"masto": 2}
+    built = report.build(config, Week.containing(datetime.now(UTC), config.tz))
+    assert built.current.visits == {"masto": 2}

@@ -526,6 +526,39 @@ class Report(_Model):
     )
 
 
+class Tracking(_Model):
+    """What a post's links carry when they go out."""
+
+    utm: bool = Field(
+        default=True,
+        description="Add utm_source (the network), utm_medium and utm_campaign to tracked links.",
+    )
+    medium: str = Field(default="social", min_length=1, max_length=40)
+    domains: list[str] = Field(
+        default_factory=list,
+        description=(
+            "The brand's sites: links to them in a post's text are tracked too (the post's own "
+            "link always is, unless the draft says track: false). Others' sites never are."
+        ),
+    )
+    short_links: bool = Field(
+        default=False,
+        description="Replace tracked links by <stack>/l/<code>, which counts clicks (no cookie).",
+    )
+
+    @field_validator("domains")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        out = []
+        for host in v:
+            host = host.strip().lower().removeprefix("https://").removeprefix("http://")
+            host = host.split("/")[0].removeprefix("www.")
+            if not host or "." not in host:
+                raise ValueError(f"{host!r} is not a domain name (e.g. cyclia.example)")
+            out.append(host)
+        return out
+
+
 class Crisis(_Model):
     """What a freeze does to the posts it holds."""
 
@@ -564,6 +597,7 @@ class Config(_Model):
     charter: Charter = Field(default_factory=Charter)
     inbox: Inbox = Field(default_factory=Inbox)
     crisis: Crisis = Field(default_factory=Crisis)
+    tracking: Tracking = Field(default_factory=Tracking)
     approvers: list[Email] = Field(
         default_factory=list, description="Who approves posts; defaults to the whole team."
     )

@@ -505,6 +505,32 @@ def increment(key: Key, *, now: datetime, keep: timedelta) -> int:
     return int(resp["Attributes"]["n"]["N"])
 
 
+def add_to(key: Key, attribute: str, n: int = 1) -> dict[str, Any] | None:
+    """Atomically add ``n`` to a number of an existing item: the item after, or None if none."""
+    from botocore.exceptions import ClientError
+
+    try:
+        resp = _ddb().update_item(
+            TableName=table_name(),
+            Key={"PK": {"S": key[0]}, "SK": {"S": key[1]}},
+            UpdateExpression="ADD #a :n",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues={":n": {"N": str(int(n))}},
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return None
+        raise
+    return from_ddb(resp["Attributes"])
+
+
+def short_link_key(code: str) -> Key:
+    """A tracked short link (``/l/<code>``): its target and its clicks."""
+    return f"SHORT#{code}", "LINK"
+
+
 def bump(key: Key) -> str:
     """Move the version item ``key`` on (kept for good); its new version.
 

@@ -37,6 +37,7 @@ class VariantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
     link: str | None = Field(default=None, pattern=r"^https?://")
+    track: bool = Field(default=True, description="false: this variant's links go out as written")
     language: str | None = None
     media: list[MediaSpec] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
@@ -48,6 +49,9 @@ class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
     author: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     title: str = ""
+    campaign: str | None = Field(
+        default=None, max_length=80, description="utm_campaign of its links (default: the title)"
+    )
     at: datetime | None = Field(
         default=None, description="Local time in the brand's zone; now if absent."
     )
@@ -140,6 +144,7 @@ def create(config: Any, draft: Draft, now: datetime | None = None, **extra: Any)
         "post_id": post_id,
         "author": draft.author,
         "title": draft.title or None,
+        "campaign": draft.campaign or None,
         # the start of the first text: what the calendar and the ICS feed show untitled posts by
         "summary": " ".join(next(iter(draft.variants.values())).text.split())[:120],
         "scheduled_at": iso(when),
@@ -266,8 +271,13 @@ def publish_account(
             raise InProgress(f"{account_key}: another attempt is publishing this post")
     net = (networks or {}).get(account_key) or build(account, config)
     needs_bytes = bool(post["variants"][account_key].get("media")) and not net.limits.media_by_url
-    variant = variant_of(
-        post, account_key, fetch_media=media_fetcher(config) if needs_bytes else None
+    from portevoix.publishing import tracking
+
+    variant = tracking.apply(
+        config,
+        post,
+        account_key,
+        variant_of(post, account_key, fetch_media=media_fetcher(config) if needs_bytes else None),
     )
     key = f"{post_id}:{account_key}"
     try:

@@ -13,7 +13,7 @@ from portevoix.core import links, notices, settings, store
 from portevoix.core.i18n import format_date, languages
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import RateLimited
-from portevoix.publishing import approval, charter, posts
+from portevoix.publishing import approval, charter, posts, tracking
 
 APPROVAL_TTL_DAYS = 7
 
@@ -70,15 +70,17 @@ def check(config: Any, post_id: str) -> dict[str, Any]:
                 )
             )
             continue
+        # checked as it will go out: its links tagged (and shortened)
+        variant = tracking.apply(config, post, account_key, posts.variant_of(post, account_key))
         if post.get("holding"):  # a crisis statement: the charter's text rules, no timing
-            findings += charter.check(config, account.network, posts.variant_of(post, account_key))
+            findings += charter.check(config, account.network, variant)
             continue
         recent = _recent_publications(account_key, when)
         week = charter.week_start(when, config.tz)
         findings += charter.check(
             config,
             account.network,
-            posts.variant_of(post, account_key),
+            variant,
             when=when,
             recent=recent,
             week_count=sum(1 for r in recent if r >= week),

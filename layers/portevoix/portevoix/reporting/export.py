@@ -120,6 +120,9 @@ def _publishing(current: Figures, previous: Figures) -> Iterator[Row]:
 
 def _audience(current: Figures, previous: Figures) -> Iterator[Row]:
     """Followers per account at the week's end (empty where nothing was read: a gap)."""
+    for account in sorted(set(current.visits) | set(previous.visits)):
+        now, before = current.visits.get(account, 0), previous.visits.get(account, 0)
+        yield "visits", account, "link_clicks", now, before
     for a in current.audience:
         yield "audience", a["account"], "followers", _blank(a["followers"]), _blank(a["previous"])
         yield "audience", a["account"], "days_not_read_12_weeks", a["gap_days"], ""

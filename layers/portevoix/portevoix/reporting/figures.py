@@ -64,6 +64,7 @@ class Figures:
     crises: list[dict[str, Any]] = field(default_factory=list)
     episodes: list[dict[str, Any]] = field(default_factory=list)  # crisis episodes' reports
     audience: list[dict[str, Any]] = field(default_factory=list)  # followers per account
+    visits: dict[str, int] = field(default_factory=dict)  # short-link clicks per account
 
     @property
     def has_data(self) -> bool:

@@ -26,7 +26,11 @@ def collect(config: Any, week: Week) -> Figures:
     fig = Figures(week=week)
     kept = figures.add_mentions(fig, week_mentions(week))
     competitors = [c.name for c in config.competitors]
-    figures.add_items(fig, hourly(week), kept, config.brand.name, competitors)
+    counters = hourly(week)
+    figures.add_items(fig, counters, kept, config.brand.name, competitors)
+    fig.visits = {  # clicks on the posts' short links, per account
+        k.split(":", 1)[1]: int(v) for k, v in counters.items() if k.startswith("clicks:")
+    }
     fig.publishing, fig.posts = publishing(config, week)
     fig.crises = crises(week)
     fig.episodes = episodes(week)

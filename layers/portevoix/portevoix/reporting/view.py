@@ -355,6 +355,11 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
         "crises": _crises(config, current, lang),
         "episodes": _episodes(config, current, lang),
         "audience": _audience(current, lang),
+        "visits": [
+            {"label": account, "text": t(lang, "report.visits_row", count=n)}
+            for account, n in sorted(current.visits.items(), key=lambda kv: -kv[1])
+        ],
+        "visits_total": sum(current.visits.values()),
         "topics": _bars(list(current.topics.items()), lang),
         "monitored": format_number(current.items, lang),
     }

@@ -385,6 +385,9 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         item["account"]: item
         for item in store.batch_get([store.publication_key(post_id, a) for a in post["accounts"]])
     }
+    from portevoix.publishing import tracking
+
+    clicks = tracking.clicks(post_id)
     networks = []
     for account in post["accounts"]:
         entry = {**ledger.get(account, {}), **results.get(account, {})}
@@ -395,6 +398,7 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
                 "url": entry.get("url"),
                 "error": entry.get("error"),
                 "metrics": entry.get("metrics") or {},
+                "clicks": clicks.get(account),
             }
         )
     from portevoix.publishing.posts import FINAL
@@ -566,6 +570,17 @@ def _link(ctx: Ctx, kind: str, link_id: str, method: str, form: dict[str, str]) 
 
 
 # -- webhooks (no session: each delivery proves itself) -------------------------------------
+
+
+@route("GET", r"/l/(?P<code>[a-z2-7]{10})", member=False)
+def short_link(ctx: Ctx, code: str) -> Response:
+    """A tracked link: count the visit (not a previewer's), send the visitor on; no cookie."""
+    from portevoix.publishing import tracking
+
+    target = tracking.click(code, ctx.request.headers.get("user-agent", ""))
+    if target is None:
+        return ctx.message(404, "studio.not_found")
+    return Response(302, "", headers={"Location": target, "Cache-Control": "no-store"})
 
 
 @route("GET", r"/hooks/meta", member=False)
