@@ -213,6 +213,20 @@ class FakeLinkedIn(FakeApi):
                     {"status": 422, "message": "ERROR :: /commentary :: length exceeds 3000"},
                     {},
                 )
+            poll = (body.get("content") or {}).get("poll")
+            if poll is not None:  # Poll API: question <= 140, 2-4 options <= 30, a duration
+                options = [o.get("text", "") for o in poll.get("options") or []]
+                if (
+                    not poll.get("question")
+                    or len(poll["question"]) > 140
+                    or not 2 <= len(options) <= 4
+                    or any(not 1 <= len(o) <= 30 for o in options)
+                    or (poll.get("settings") or {}).get("duration")
+                    not in ("ONE_DAY", "THREE_DAYS", "SEVEN_DAYS", "FOURTEEN_DAYS")
+                ):
+                    return 422, {"status": 422, "message": "ERROR :: /content/poll"}, {}
+                poll = {**poll, "options": [{"text": o, "voteCount": 0} for o in options]}
+                body["content"] = {"poll": {**poll, "uniqueVotersCount": 0}}
             urn = f"urn:li:share:{li.next_id()}"
             li.posts.append(
                 {
@@ -225,6 +239,15 @@ class FakeLinkedIn(FakeApi):
                 }
             )
             return 201, None, {"x-restli-id": urn}
+
+        @self.route("GET", r"/rest/posts/([^/]+)")
+        @authed
+        def one_post(req: Request) -> Reply:
+            urn = _unquote(req.match.group(1))
+            post = next((p for p in li.posts if p["id"] == urn), None)
+            if post is None:
+                return 404, {"status": 404, "message": "Not found"}, {}
+            return 200, {"author": li.ORG, **post}, {}
 
         @self.route("GET", r"/rest/posts")
         @authed
@@ -842,6 +865,18 @@ class FakeX(FakeApi):
                     },
                     {},
                 )
+            poll = req.json.get("poll")
+            if poll is not None:  # 2-4 options of 1-25 characters, 5 to 10,080 minutes
+                options = poll.get("options") or []
+                minutes = poll.get("duration_minutes")
+                if (
+                    not 2 <= len(options) <= 4
+                    or any(not 1 <= len(o) <= 25 for o in options)
+                    or not isinstance(minutes, int)
+                    or not 5 <= minutes <= 10080
+                    or req.json.get("media")
+                ):
+                    return 400, {"title": "Invalid Request", "detail": "poll", "status": 400}, {}
             tid = str(1_800_000_000_000_000_000 + int(x.next_id()))
             x.tweets.append(
                 {
@@ -849,6 +884,17 @@ class FakeX(FakeApi):
                     "text": text,
                     "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
                     "reply": req.json.get("reply"),
+                    "poll": {
+                        "id": str(int(tid) + 7),
+                        "options": [
+                            {"position": i + 1, "label": o, "votes": 0}
+                            for i, o in enumerate(poll["options"])
+                        ],
+                        "duration_minutes": poll["duration_minutes"],
+                        "voting_status": "open",
+                    }
+                    if poll
+                    else None,
                 }
             )
             return 201, {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}, {}
@@ -910,6 +956,21 @@ class FakeX(FakeApi):
                                 "type": "https://api.twitter.com/2/problems/resource-not-found",
                             }
                         ]
+                    },
+                    {},
+                )
+            tweet = next((t for t in x.tweets if t["id"] == tid), {})
+            if tweet.get("poll") and "attachments.poll_ids" in req.query.get("expansions", ""):
+                poll = tweet["poll"]
+                return (
+                    200,
+                    {
+                        "data": {
+                            "id": tid,
+                            "text": tweet["text"],
+                            "attachments": {"poll_ids": [poll["id"]]},
+                        },
+                        "includes": {"polls": [poll]},
                     },
                     {},
                 )

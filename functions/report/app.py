@@ -49,6 +49,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             sent = report.send(config, week, when, once=week is None)
         result = {"job": job, "sent": len(sent), "engagement": collected}
     elif job == "metrics":  # daily: engagement of the posts of the last days, audiences
+        from portevoix.publishing import polls
         from portevoix.reporting import audience
 
         read = audience.collect(config, when)
@@ -56,6 +57,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "job": job,
             "engagement": _collect(config, when),
             "audience": {"read": len(read["read"]), "failed": read["failed"]},
+            "polls": polls.collect(config, when),
         }
     elif job == "accounts":  # the daily run: account health, then approval reminders
         statuses = health.check(config, when)

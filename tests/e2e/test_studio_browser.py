@@ -598,3 +598,65 @@ def test_the_holding_statement_is_approved_once_published_everywhere_and_answers
     answers = [s for s in alice_statuses(api) if s.get("in_reply_to_id")]
     assert len(answers) == 5 and all("revenons vers vous" in s["content"] for s in answers)
     assert len(x.tweets) == 1
+
+
+@pytest.mark.slow
+def test_a_poll_from_the_composer_checked_live_then_its_results_on_the_post_page(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """A choice too long for X is caught as it is typed; the poll goes out on Mastodon and X;
+    after the daily run the post page shows each network's votes."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.integration.test_mastodon import as_user
+
+    chromium()
+    axe_script()
+    base, home, api, x = stack["info"]["url"], stack["home"], stack["api"], stack["x"]
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.goto(base + "/compose")
+        page.get_by_label("Titre (pour l'équipe)").fill("Couleur de l'Urban 3")
+        page.get_by_label("Texte commun", exact=True).fill(
+            "Quelle couleur pour l'Urban 3 ? #cyclia"
+        )
+        page.locator("summary", has_text="Sondage").click()
+        choices = page.get_by_label("Choix, un par ligne (2 à 4)")
+        choices.fill("Sable\nArdoise profonde et mystérieuse\nVert d'eau")
+        x_box = page.locator("fieldset[data-account=x]")
+        expect(x_box.locator("li.error[data-rule=poll]")).to_contain_text("1 à 25 caractères")
+        expect(page.locator("fieldset[data-account=masto] li.ok")).to_be_visible()
+        accessible(page, "compose-poll")
+        shot(page, "compose-poll")
+        choices.fill("Sable\nArdoise\nVert d'eau")
+        expect(x_box.locator("li.ok")).to_be_visible()
+        page.get_by_label("Publier dès la validation").check()
+        page.get_by_role("button", name="Envoyer en validation").click()
+        expect(page).to_have_url(re.compile(r"/posts/[\w-]+$"))
+        post_id = page.url.rsplit("/", 1)[1]
+        approval = outbox_link(home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/a/[\w-]+")
+        other = browser.new_page(locale="fr-FR")
+        other.goto(approval)
+        expect(other.locator("[data-poll=x] li")).to_have_text(["Sable", "Ardoise", "Vert d'eau"])
+        other.get_by_role("button", name="Valider").click()
+        other.wait_for_selector("#message")
+        wait_status(stack, post_id, "published")
+
+        (toot,) = alice_statuses(api)
+        poll_id = toot["poll"]["id"]
+        for voter in ("bob_token", "carol_token"):
+            as_user(api, voter, "POST", f"/api/v1/polls/{poll_id}/votes", json={"choices": ["1"]})
+        for option, votes in zip(x.tweets[0]["poll"]["options"], (5, 2, 3), strict=True):
+            option["votes"] = votes
+        config = str(stack["tmp"] / "brand.yaml")
+        ran = cli(home, "local", "run", "metrics", "--config", config, env=stack["env"])
+        assert ran.returncode == 0, ran.stderr
+        page.goto(base + f"/posts/{post_id}")
+        expect(page.locator("[data-poll=masto]")).to_contain_text("Sondage en cours : 2 votes")
+        expect(page.locator("[data-poll=x] li").nth(0)).to_contain_text("5 · 50 %")
+        accessible(page, "post-poll")
+        shot(page, "post-poll")
+        browser.close()

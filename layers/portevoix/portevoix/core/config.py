@@ -320,6 +320,7 @@ CHARTER_RULES = (
     "hashtags",
     "mentions",
     "media",
+    "poll",
     "days",
     "hours",
     "spacing",

@@ -47,6 +47,36 @@ class Media:
 
 
 @dataclass
+class Poll:
+    """A poll under a post: its choices, how long it is open, and (LinkedIn) its question."""
+
+    options: list[str]
+    minutes: int = 1440
+    question: str | None = None
+
+
+@dataclass
+class PollResult:
+    """A poll's votes per option (in order), whether it is over, and how many voted."""
+
+    options: list[tuple[str, int]]
+    closed: bool
+    voters: int | None = None
+
+
+@dataclass
+class PollLimits:
+    """What a network accepts in a poll."""
+
+    max_options: int = 4
+    option_chars: int = 25
+    min_minutes: int = 5
+    max_minutes: int = 10080
+    durations: tuple[int, ...] = ()  # a fixed set of durations (LinkedIn), in minutes
+    question_chars: int | None = None  # a separate question (LinkedIn)
+
+
+@dataclass
 class Variant:
     """What to publish on one network."""
 
@@ -55,7 +85,8 @@ class Variant:
     media: list[Media] = field(default_factory=list)
     language: str | None = None
     reply_to: str | None = None  # a network reference (see Mention.ref)
-    options: dict[str, Any] = field(default_factory=dict)  # visibility, poll...
+    options: dict[str, Any] = field(default_factory=dict)  # visibility, spoiler...
+    poll: Poll | None = None
 
 
 @dataclass
@@ -197,6 +228,7 @@ class Limits:
     can_reply: bool = True
     has_metrics: bool = True
     max_hashtags: int | None = None
+    polls: PollLimits | None = None  # None: the network has no polls
 
     def count(self, text: str) -> int:
         return self.counter(text)
@@ -294,6 +326,10 @@ class Network:
 
     def metrics(self, ref: str) -> Metrics:
         raise Unsupported(self.account_id, f"{self.name} gives no engagement metrics here")
+
+    def poll_results(self, ref: str) -> PollResult:
+        """The votes of the poll under the post ``ref``."""
+        raise Unsupported(self.account_id, f"{self.name} has no polls")
 
     def audience(self) -> Audience:
         """Followers (following, posts) of this account, as of now."""

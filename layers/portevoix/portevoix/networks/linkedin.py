@@ -22,6 +22,8 @@ from portevoix.networks.base import (
     Mention,
     Metrics,
     Network,
+    PollLimits,
+    PollResult,
     Published,
     Rejected,
     Variant,
@@ -58,6 +60,8 @@ def _ms(value: Any) -> str | None:
 # programmatic-refresh-tokens): access tokens last 60 days, refresh tokens 365; the
 # refresh is a POST of grant_type=refresh_token with the client's id and secret.
 REFRESH_URL = "https://www.linkedin.com/oauth/v2/accessToken"
+# The Poll API's durations (ONE_DAY, THREE_DAYS, SEVEN_DAYS, FOURTEEN_DAYS), by minutes.
+POLL_DURATIONS = {1440: "ONE_DAY", 4320: "THREE_DAYS", 10080: "SEVEN_DAYS", 20160: "FOURTEEN_DAYS"}
 
 
 class LinkedIn(RefreshedToken, Network):
@@ -70,6 +74,9 @@ class LinkedIn(RefreshedToken, Network):
         counter=graphemes,
         max_media=1,
         media_types=("image/jpeg", "image/png", "image/gif"),
+        polls=PollLimits(
+            max_options=4, option_chars=30, durations=tuple(POLL_DURATIONS), question_chars=140
+        ),
     )
     RECENT_POSTS = 5
 
@@ -139,6 +146,25 @@ class LinkedIn(RefreshedToken, Network):
             identity=data.get("localizedName") or self.org,
         )
 
+    def poll_results(self, ref: str) -> PollResult:
+        """Votes per option, as the Posts API gives them to the poll's author."""
+        post = self._call("GET", f"/rest/posts/{quote(ref, safe='')}").json()
+        poll = (post.get("content") or {}).get("poll") or {}
+        minutes = {v: k for k, v in POLL_DURATIONS.items()}.get(
+            (poll.get("settings") or {}).get("duration", ""), 0
+        )
+        created = post.get("publishedAt") or post.get("createdAt")
+        ends = (
+            datetime.fromtimestamp(int(created) / 1000, UTC) + timedelta(minutes=minutes)
+            if created and minutes
+            else None
+        )
+        return PollResult(
+            [(o.get("text", ""), int(o.get("voteCount") or 0)) for o in poll.get("options", [])],
+            bool(ends and datetime.now(UTC) >= ends),
+            count(poll.get("uniqueVotersCount")),
+        )
+
     def audience(self) -> Audience:
         """The organisation's followers (Network Sizes, ``COMPANY_FOLLOWED_BY_MEMBER``)."""
         urn = quote(self.org, safe="")
@@ -188,6 +214,14 @@ class LinkedIn(RefreshedToken, Network):
         if variant.media:
             m = variant.media[0]
             body["content"] = {"media": {"id": self._upload(m), "altText": m.alt or ""}}
+        if variant.poll:  # Poll API: a question, 2 to 4 options, a fixed duration
+            body["content"] = {
+                "poll": {
+                    "question": variant.poll.question or variant.text.split("\n")[0][:140],
+                    "options": [{"text": o} for o in variant.poll.options],
+                    "settings": {"duration": POLL_DURATIONS[variant.poll.minutes]},
+                }
+            }
         resp = self._call("POST", "/rest/posts", json=body, idempotent=False)
         urn = resp.headers.get("x-restli-id") or resp.headers.get("x-linkedin-id")
         if not urn:

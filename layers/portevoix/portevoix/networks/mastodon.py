@@ -22,6 +22,8 @@ from portevoix.networks.base import (
     Mention,
     Metrics,
     Network,
+    PollLimits,
+    PollResult,
     Published,
     Rejected,
     TransientError,
@@ -58,6 +60,8 @@ class Mastodon(Network):
         max_media=4,
         media_types=("image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"),
         can_hide=False,
+        # mastodon.social's defaults (an instance says its own in /api/v2/instance)
+        polls=PollLimits(max_options=4, option_chars=50, min_minutes=5, max_minutes=43200),
     )
 
     def __init__(self, account: Any, secret: Any, client: Any):
@@ -81,6 +85,14 @@ class Mastodon(Network):
     def check_credentials(self) -> Health:
         me = self.me()
         return Health(self.account_id, self.name, True, "token accepted", identity="@" + me["acct"])
+
+    def poll_results(self, ref: str) -> PollResult:
+        poll = (self._call("GET", f"/api/v1/statuses/{ref}") or {}).get("poll") or {}
+        return PollResult(
+            [(o.get("title", ""), int(o.get("votes_count") or 0)) for o in poll.get("options", [])],
+            bool(poll.get("expired")),
+            count(poll.get("voters_count")),
+        )
 
     def audience(self) -> Audience:
         me = self._call("GET", "/api/v1/accounts/verify_credentials")  # fresh, not the cached me
@@ -204,9 +216,14 @@ class Mastodon(Network):
             body["language"] = variant.language
         if variant.reply_to:
             body["in_reply_to_id"] = variant.reply_to
-        for option in ("visibility", "spoiler_text", "sensitive", "poll"):
+        for option in ("visibility", "spoiler_text", "sensitive"):
             if option in variant.options:
                 body[option] = variant.options[option]
+        if variant.poll:  # Mastodon: options and expires_in (seconds)
+            body["poll"] = {
+                "options": variant.poll.options,
+                "expires_in": variant.poll.minutes * 60,
+            }
         status = self._call(
             "POST", "/api/v1/statuses", json=body, headers={"Idempotency-Key": key}, idempotent=True
         )

@@ -20,6 +20,8 @@ from portevoix.networks.base import (
     Mention,
     Metrics,
     Network,
+    PollLimits,
+    PollResult,
     Published,
     Rejected,
     Variant,
@@ -65,7 +67,13 @@ EARLY_REFRESH = timedelta(minutes=2)
 class X(RefreshedToken, Network):
     name = "x"
     label = "X"
-    limits = Limits(max_chars=280, counter=x_count, max_media=4, can_hide=True)
+    limits = Limits(
+        max_chars=280,
+        counter=x_count,
+        max_media=4,
+        can_hide=True,
+        polls=PollLimits(max_options=4, option_chars=25, min_minutes=5, max_minutes=10080),
+    )
     early = EARLY_REFRESH
     lifetime = 7200
 
@@ -121,6 +129,22 @@ class X(RefreshedToken, Network):
             f"{self.account.base.rstrip('/')}/2/oauth2/token",
             form,
             (client_id, secret) if secret else None,
+        )
+
+    def poll_results(self, ref: str) -> PollResult:
+        data = self._call(
+            "GET",
+            f"/2/tweets/{ref}",
+            params={
+                "expansions": "attachments.poll_ids",
+                "poll.fields": "options,voting_status,end_datetime",
+            },
+        )
+        poll = next(iter((data.get("includes") or {}).get("polls") or []), {})
+        options = sorted(poll.get("options") or [], key=lambda o: o.get("position", 0))
+        return PollResult(
+            [(o.get("label", ""), int(o.get("votes") or 0)) for o in options],
+            poll.get("voting_status") == "closed",
         )
 
     def audience(self) -> Audience:
@@ -203,6 +227,11 @@ class X(RefreshedToken, Network):
             body["reply"] = {"in_reply_to_tweet_id": variant.reply_to}
         if variant.media:
             body["media"] = {"media_ids": [self._upload(m) for m in variant.media]}
+        if variant.poll:
+            body["poll"] = {
+                "options": variant.poll.options,
+                "duration_minutes": variant.poll.minutes,
+            }
         started = datetime.now().astimezone()
         try:
             data = self._call("POST", "/2/tweets", json=body, idempotent=False, need="post")["data"]

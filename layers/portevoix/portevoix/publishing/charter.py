@@ -21,6 +21,7 @@ DEFAULT_LEVELS = {
     "required": "error",
     "links": "error",
     "media": "error",
+    "poll": "error",  # what the network would refuse
     "hashtags": "warning",
     "mentions": "warning",
     "days": "warning",
@@ -132,6 +133,8 @@ def check(
 
     for problem in _media_problems(limits, variant):
         add("media", problem[0], problem[1])
+    for problem in _poll_problems(limits, variant):
+        add("poll", problem[0], problem[1])
 
     if when is not None:
         local = when.astimezone(config.tz)
@@ -165,6 +168,59 @@ def check(
                 f"{week_count + 1}e publication de la semaine, l'objectif est {rules.weekly_target}",
                 f"post number {week_count + 1} this week, the target is {rules.weekly_target}",
             )
+    return out
+
+
+def _poll_problems(limits: Any, variant: Any) -> list[tuple[str, str]]:
+    """A poll as the network takes it: options, their length, its duration, no media."""
+    poll = getattr(variant, "poll", None)
+    if poll is None:
+        return []
+    rules = limits.polls
+    if rules is None:
+        return [("ce réseau n'a pas de sondage", "this network has no polls")]
+    out = []
+    if not 2 <= len(poll.options) <= rules.max_options:
+        out.append(
+            (
+                f"{len(poll.options)} choix : il en faut 2 à {rules.max_options}",
+                f"{len(poll.options)} choices: 2 to {rules.max_options} are needed",
+            )
+        )
+    for option in poll.options:
+        if not option.strip() or len(option) > rules.option_chars:
+            out.append(
+                (
+                    f"le choix « {option} » doit faire 1 à {rules.option_chars} caractères",
+                    f"the choice “{option}” must be 1 to {rules.option_chars} characters",
+                )
+            )
+    if len({o.strip().casefold() for o in poll.options}) < len(poll.options):
+        out.append(("deux choix sont identiques", "two choices are the same"))
+    if rules.durations and poll.minutes not in rules.durations:
+        days = ", ".join(str(d // 1440) for d in rules.durations)
+        out.append(
+            (
+                f"durée de {poll.minutes} min : ce réseau propose {days} jours",
+                f"a {poll.minutes} min duration: this network offers {days} days",
+            )
+        )
+    elif not rules.min_minutes <= poll.minutes <= rules.max_minutes:
+        out.append(
+            (
+                f"durée de {poll.minutes} min : entre {rules.min_minutes} et {rules.max_minutes} min",
+                f"a {poll.minutes} min duration: between {rules.min_minutes} and {rules.max_minutes} min",
+            )
+        )
+    if rules.question_chars and len(poll.question or "") > rules.question_chars:
+        out.append(
+            (
+                f"la question dépasse {rules.question_chars} caractères",
+                f"the question is over {rules.question_chars} characters",
+            )
+        )
+    if variant.media:
+        out.append(("un sondage ne peut pas avoir de média", "a poll cannot come with media"))
     return out
 
 

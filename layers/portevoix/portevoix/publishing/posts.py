@@ -21,7 +21,7 @@ from portevoix.core.config import _describe
 from portevoix.core.errors import ConfigError, InProgress, PostError  # noqa: F401 - re-exported
 from portevoix.core.http import AddressPolicy, Fetcher, Limits
 from portevoix.core.timeutil import iso, parse_iso
-from portevoix.networks import Media, NetworkError, NotSent, Variant, build, publish_once
+from portevoix.networks import Media, NetworkError, NotSent, Poll, Variant, build, publish_once
 
 CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
 
@@ -33,6 +33,13 @@ class MediaSpec(BaseModel):
     mime: str = "image/jpeg"
 
 
+class PollSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    options: list[str] = Field(min_length=2, max_length=10)
+    minutes: int = Field(default=1440, ge=5, le=30 * 1440)
+    question: str | None = Field(default=None, max_length=300)
+
+
 class VariantSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str
@@ -41,6 +48,7 @@ class VariantSpec(BaseModel):
     language: str | None = None
     media: list[MediaSpec] = Field(default_factory=list)
     options: dict[str, Any] = Field(default_factory=dict)
+    poll: PollSpec | None = None
 
 
 class Draft(BaseModel):
@@ -107,12 +115,20 @@ def variant_of(post: dict[str, Any], account: str, *, fetch_media: Any = None) -
         elif fetch_media is not None:
             item.data, item.mime = fetch_media(m["url"])
         media.append(item)
+    poll = spec.get("poll")
     return Variant(
         text=spec["text"],
         link=spec.get("link"),
         language=spec.get("language"),
         media=media,
         options=dict(spec.get("options") or {}),
+        poll=Poll(
+            [str(o) for o in poll["options"]],
+            int(poll.get("minutes") or 1440),
+            poll.get("question") or None,
+        )
+        if poll
+        else None,
     )
 
 
@@ -308,6 +324,8 @@ def publish_account(
         "GSI1PK": store.published_index(account_key),
         "GSI1SK": published_at,
     }
+    if variant.poll:  # its results are read once a day until it closes
+        done["poll_ends_at"] = iso(datetime.now(UTC) + timedelta(minutes=variant.poll.minutes))
     store.update(pk, sk, done)
     return {**entry, **done}
 

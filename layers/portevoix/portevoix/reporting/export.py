@@ -123,6 +123,12 @@ def _audience(current: Figures, previous: Figures) -> Iterator[Row]:
     for account in sorted(set(current.visits) | set(previous.visits)):
         now, before = current.visits.get(account, 0), previous.visits.get(account, 0)
         yield "visits", account, "link_clicks", now, before
+    for poll in current.polls:
+        item = f"{poll['post_id']}:{poll['account']}"
+        yield "poll", item, "title", poll["title"], ""
+        yield "poll", item, "votes", poll["total"], ""
+        for label, votes, _ in poll["options"]:
+            yield "poll", item, f"option:{label}", votes, ""
     for a in current.audience:
         yield "audience", a["account"], "followers", _blank(a["followers"]), _blank(a["previous"])
         yield "audience", a["account"], "days_not_read_12_weeks", a["gap_days"], ""

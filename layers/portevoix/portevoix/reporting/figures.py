@@ -65,6 +65,7 @@ class Figures:
     episodes: list[dict[str, Any]] = field(default_factory=list)  # crisis episodes' reports
     audience: list[dict[str, Any]] = field(default_factory=list)  # followers per account
     visits: dict[str, int] = field(default_factory=dict)  # short-link clicks per account
+    polls: list[dict[str, Any]] = field(default_factory=list)  # polls that ended in the week
 
     @property
     def has_data(self) -> bool:

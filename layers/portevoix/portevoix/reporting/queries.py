@@ -37,7 +37,48 @@ def collect(config: Any, week: Week) -> Figures:
     from portevoix.reporting import audience
 
     fig.audience = audience.weekly(config, week)
+    fig.polls = polls(config, week)
     return fig
+
+
+def polls(config: Any, week: Week) -> list[dict[str, Any]]:
+    """The polls that ended in the week, with their votes as last read."""
+    from portevoix.publishing.polls import LOOK_BACK
+    from portevoix.reporting.engagement import published
+
+    start, end = iso(week.start), iso(week.end)
+    ended = [
+        {**e, "post_id": store.id_of(e["PK"])}  # a ledger entry: POST#<id> / PUB#<account>
+        for account in config.accounts
+        for e in published(account.key, week.start - LOOK_BACK, week.end)
+        if e.get("poll") and start <= (e.get("poll_ends_at") or "") < end
+    ]
+    titles = (
+        {
+            p["post_id"]: p.get("title") or p.get("summary") or p["post_id"]
+            for p in store.batch_get([store.post_key(pid) for pid in {e["post_id"] for e in ended}])
+        }
+        if ended
+        else {}
+    )
+    out = []
+    for e in sorted(ended, key=lambda e: e["poll_ends_at"]):
+        votes = [(str(label), int(v)) for label, v in e["poll"]["options"]]
+        total = sum(v for _, v in votes)
+        out.append(
+            {
+                "post_id": e["post_id"],
+                "account": e["account"],
+                "title": titles.get(e["post_id"], e["post_id"]),
+                "ends_at": e["poll_ends_at"],
+                "total": total,
+                "options": [
+                    (label, v, round(100 * v / total) if total else 0) for label, v in votes
+                ],
+                "closed": bool(e["poll"].get("closed")),
+            }
+        )
+    return out
 
 
 def week_mentions(week: Week) -> list[dict[str, Any]]:

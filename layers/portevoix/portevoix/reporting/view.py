@@ -360,6 +360,17 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
             for account, n in sorted(current.visits.items(), key=lambda kv: -kv[1])
         ],
         "visits_total": sum(current.visits.values()),
+        "polls": [
+            {
+                "title": f"{p['title']} ({p['account']})",
+                "total": t(lang, "report.poll_votes", count=p["total"]),
+                "options": [
+                    {"label": label, "votes": votes, "pct": pct}
+                    for label, votes, pct in p["options"]
+                ],
+            }
+            for p in current.polls
+        ],
         "topics": _bars(list(current.topics.items()), lang),
         "monitored": format_number(current.items, lang),
     }

@@ -24,6 +24,9 @@ class Form:
     accounts: dict[str, str]  # account -> its own text ("" means the common text)
     asap: bool = False  # published as soon as approved, whatever the day and time say
     media: list[dict[str, str]] = field(default_factory=list)  # uploaded: key, mime, alt
+    poll_options: list[str] = field(default_factory=list)  # one choice a line; none: no poll
+    poll_minutes: int = 1440
+    poll_question: str = ""
 
     @classmethod
     def parse(cls, data: dict[str, Any], config: Any) -> Form:
@@ -40,7 +43,21 @@ class Form:
             accounts=picked,
             asap=data.get("asap") in ("on", "1", True, "true"),
             media=_media(data.get("media")),
+            poll_options=[
+                " ".join(line.split())[:100]
+                for line in _field(data.get("poll_options")).splitlines()
+                if line.strip()
+            ][:10],
+            poll_minutes=_minutes(data.get("poll_minutes")),
+            poll_question=" ".join(_field(data.get("poll_question")).split())[:300],
         )
+
+    @property
+    def poll(self) -> Any:
+        """The poll the form asks for (None without choices)."""
+        if not self.poll_options:
+            return None
+        return posts.Poll(self.poll_options, self.poll_minutes, self.poll_question or None)
 
     def text_for(self, account: str) -> str:
         return self.accounts.get(account) or self.text
@@ -58,6 +75,15 @@ class Form:
 
 
 MAX_MEDIA = 10
+POLL_MINUTES = (60, 1440, 4320, 10080, 20160)  # the choices the composer offers
+
+
+def _minutes(value: Any) -> int:
+    try:
+        minutes = int(_field(value) or 1440)
+    except ValueError:
+        return 1440
+    return minutes if minutes in POLL_MINUTES else 1440
 
 
 def _media(value: Any) -> list[dict[str, str]]:
@@ -112,6 +138,7 @@ def verdicts(config: Any, form: Form, lang: str) -> dict[str, dict[str, Any]]:
                 posts.Media(url=f"s3://bucket/{m['key']}", mime=m["mime"], alt=m["alt"])
                 for m in form.media
             ],
+            poll=form.poll,
         )
         limits = charter.limits_for(acc.network, config)
         shown = (
@@ -181,6 +208,17 @@ def submit(
                 "text": form.text_for(key),
                 **({"link": form.link} if form.link else {}),
                 **({"media": images} if images else {}),
+                **(
+                    {
+                        "poll": {
+                            "options": form.poll_options,
+                            "minutes": form.poll_minutes,
+                            **({"question": form.poll_question} if form.poll_question else {}),
+                        }
+                    }
+                    if form.poll_options
+                    else {}
+                ),
             }
             for key in form.accounts
         },

@@ -285,6 +285,7 @@ def _composer(
         verdicts=verdicts,
         problems=problems,
         tz=ctx.config.timezone,
+        poll_minutes=compose.POLL_MINUTES,
     )
 
 
@@ -385,9 +386,10 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         item["account"]: item
         for item in store.batch_get([store.publication_key(post_id, a) for a in post["accounts"]])
     }
-    from portevoix.publishing import tracking
+    from portevoix.publishing import polls, tracking
 
     clicks = tracking.clicks(post_id)
+    votes = polls.results(post_id, post["accounts"])
     networks = []
     for account in post["accounts"]:
         entry = {**ledger.get(account, {}), **results.get(account, {})}
@@ -399,6 +401,7 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
                 "error": entry.get("error"),
                 "metrics": entry.get("metrics") or {},
                 "clicks": clicks.get(account),
+                "poll": votes.get(account),
             }
         )
     from portevoix.publishing.posts import FINAL
