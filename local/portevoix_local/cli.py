@@ -437,6 +437,26 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """``doctor --stack NAME``: one line per check of a deployed stack; exit 1 if one fails."""
+    from dataclasses import asdict
+
+    from portevoix_local import doctor
+
+    checks = doctor.run(args.stack)
+    failed = [c for c in checks if not c.ok and not c.warning]
+    if args.json:
+        print(json.dumps([asdict(c) for c in checks], ensure_ascii=False, indent=2))
+        return 1 if failed else EXIT_OK
+    for check in checks:
+        print(check.line())
+    print(
+        f"{len(checks) - len(failed)} of {len(checks)} checks passed"
+        + (f"; fix the {len(failed)} above marked FAIL." if failed else ".")
+    )
+    return 1 if failed else EXIT_OK
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     """``config check [FILE]``: the schema, the reply templates, and every secret readable."""
     from portevoix.core import secrets
@@ -1167,6 +1187,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     freeze = command(sub, "freeze", "hold every scheduled post (a crisis), or resume", cmd_freeze)
     freeze.add_argument("state", choices=["on", "off"])
+
+    doctor = command(
+        sub,
+        "doctor",
+        "check a deployed stack: outputs, config, sender, schedules, tokens",
+        cmd_doctor,
+    )
+    doctor.add_argument("--stack", required=True, help="the CloudFormation stack's name")
 
     conf = sub.add_parser("config", help="the brand configuration")
     conf_actions = conf.add_subparsers(dest="action", required=True, metavar="ACTION")
