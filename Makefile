@@ -34,6 +34,7 @@ bench: install           ## benchmarks: print numbers, compare with bench/baseli
 	$(PY) bench/cost.py
 	$(PY) bench/studio.py
 	$(PY) bench/links.py
+	$(PY) bench/coldstart.py
 
 validate: sam            ## sam validate --lint on the template
 	$(SAM_VENV)/bin/sam validate --lint
