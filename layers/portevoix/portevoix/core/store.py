@@ -452,48 +452,24 @@ def _floor_hour(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def _counter_update(when: datetime, counts: Mapping[str, int]) -> dict[str, Any] | None:
-    """The UpdateItem that adds ``counts`` to the hour of ``when`` (None: nothing to add)."""
+def add_counts(when: datetime, counts: Mapping[str, int]) -> None:
+    """Add ``counts`` to the hour of ``when`` (one atomic UpdateItem)."""
     counts = {k: int(v) for k, v in counts.items() if v}
     if not counts:
-        return None
+        return
     pk, sk = hour_key(when)
     ttl = int((_floor_hour(when) + timedelta(days=COUNTER_TTL_DAYS)).timestamp())
     values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(counts.values())}
     values[":ttl"] = {"N": str(ttl)}
-    return {
-        "TableName": table_name(),
-        "Key": {"PK": {"S": pk}, "SK": {"S": sk}},
-        "UpdateExpression": "ADD "
+    _ddb().update_item(
+        TableName=table_name(),
+        Key={"PK": {"S": pk}, "SK": {"S": sk}},
+        UpdateExpression="ADD "
         + ", ".join(f"#m{i} :v{i}" for i in range(len(counts)))
         + " SET expires_at = if_not_exists(expires_at, :ttl)",
-        "ExpressionAttributeNames": {f"#m{i}": name for i, name in enumerate(counts)},
-        "ExpressionAttributeValues": values,
-    }
-
-
-def add_counts(when: datetime, counts: Mapping[str, int]) -> None:
-    """Add ``counts`` to the hour of ``when`` (one atomic UpdateItem; see also count_record)."""
-    update = _counter_update(when, counts)
-    if update:
-        _ddb().update_item(**update)
-
-
-def count_record(when: datetime, key: str, counts: Mapping[str, int]) -> dict[str, Any]:
-    """What one stored thing adds to the hour of ``when``, as its own record (``H<hh>#<key>``).
-
-    Written before the thing itself and keyed by it, so a run that stops between the two,
-    or a later run that stores the thing again, never counts it twice nor loses it; the
-    hour's total is the sum of its records (``read_counts``).
-    """
-    pk, sk = hour_key(when)
-    ttl = int((_floor_hour(when) + timedelta(days=COUNTER_TTL_DAYS)).timestamp())
-    return {
-        "PK": pk,
-        "SK": f"{sk}#{key}",
-        **{k: int(v) for k, v in counts.items() if v},
-        "expires_at": ttl,
-    }
+        ExpressionAttributeNames={f"#m{i}": name for i, name in enumerate(counts)},
+        ExpressionAttributeValues=values,
+    )
 
 
 def read_counts(start: datetime, end: datetime) -> dict[datetime, dict[str, int]]:
@@ -505,12 +481,11 @@ def read_counts(start: datetime, end: datetime) -> dict[datetime, dict[str, int]
         lo = first.hour if day == first.date() else 0
         hi = last.hour if day == last.date() else 23
         pk = f"STATS#{day.isoformat()}"
-        for item in query(pk, f"H{lo:02d}", f"H{hi:02d}~"):  # the hour and its records
-            hour = datetime(day.year, day.month, day.day, int(item["SK"][1:3]), tzinfo=UTC)
-            total = found.setdefault(hour, {})
-            for k, v in item.items():
-                if k not in ("PK", "SK", "expires_at"):
-                    total[k] = total.get(k, 0) + int(v)
+        for item in query(pk, f"H{lo:02d}", f"H{hi:02d}"):
+            hour = datetime(day.year, day.month, day.day, int(item["SK"][1:]), tzinfo=UTC)
+            found[hour] = {
+                k: int(v) for k, v in item.items() if k not in ("PK", "SK", "expires_at")
+            }
         day += timedelta(days=1)
     return found
 

@@ -271,17 +271,10 @@ class Poller:
         """Write the candidates not stored yet, and their mentions; what was new."""
         new_records = self._new_records(candidates, now)
         new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
-        # Items are written last: an item found stored is done. Before them, what each adds
-        # to the hour's counters (a record keyed by the item: rewritten, never added twice)
-        # and its mention (created only if absent: a mention the inbox already filed keeps
-        # its status). A fault anywhere leaves the items unstored, and the next run completes
-        # the counts and mentions and stores them: nothing lost, nothing counted twice.
-        store.batch_put(
-            [store.count_record(now, rec["PK"], item_counts([rec])) for rec in new_records]
-        )
-        for mention in new_mentions:
-            store.put_if_absent(mention)
-        store.batch_put(new_records)
+        # A mention shares its item's id and the item was just found absent, so
+        # both go in the same batches. A racing duplicate run would rewrite the
+        # same mention (a stream MODIFY, never a second INSERT).
+        store.batch_put(new_records + new_mentions)
         return new_records, len(new_mentions)
 
     def _listen(self, now: datetime, report: PollReport) -> None:
@@ -292,6 +285,18 @@ class Poller:
         report.mentions += heard.mentions
         report.failed += heard.failed
         report.skipped += heard.skipped
+
+    @staticmethod
+    def _count(counts: Counter[str], now: datetime, report: PollReport) -> None:
+        """The report's hourly counters; a failure here costs a count, never the poll."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            store.add_counts(now, counts)
+        except (BotoCoreError, ClientError) as exc:
+            report.warnings.append(
+                {"feed": "stats", "url": "", "warning": f"counters not updated: {exc}"}
+            )
 
     def _new_records(
         self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
@@ -348,6 +353,7 @@ class _Storing:
         self.poller, self.now, self.report = poller, now, report
         self.seen: set[str] = set()
         self.pending: dict[str, tuple[Feed, feedmod.Entry]] = {}
+        self.counts: Counter[str] = Counter()
 
     def add(self, out: FeedOutcome) -> None:
         for entry in out.entries:
@@ -363,8 +369,11 @@ class _Storing:
             self.pending = {}
             self.report.new_items += len(records)
             self.report.mentions += mentions
+            self.counts.update(item_counts(records))
         if final:
             self.report.entries = len(self.seen)
+            if self.counts:
+                self.poller._count(self.counts, self.now, self.report)
 
 
 def item_counts(records: Iterable[Mapping[str, Any]]) -> Counter[str]:
