@@ -1380,3 +1380,371 @@ def meta_oauth(g: FakeGraph, redirect_uri: str) -> OAuthDoor:
     )
     door.redirect_uris.add(redirect_uri)
     return door
+
+
+# ---------------------------------------------------------------------------
+# Paid boosts: Meta's Marketing API and LinkedIn's Advertising API.
+
+EU = {"FR", "BE", "DE", "ES", "IT", "NL", "LU", "PT", "IE", "AT", "PL", "SE", "DK", "FI"}
+
+
+class FakeMetaAds(FakeApi):
+    """The Marketing API for one ad account: campaigns, ad sets, creatives, ads, insights.
+
+    It refuses what Meta refuses: a campaign without ``special_ad_categories``, or
+    without a budget and without ``is_adset_budget_sharing_enabled``; an ad set whose
+    lifetime budget has no ``end_time``, or that targets the EU without the DSA's
+    beneficiary and payor; the ``instagram_actor_id`` retired in v22 for Instagram
+    creatives; an ad on an unknown ad set or creative.
+    """
+
+    TOKEN = "ads-good"
+    ACT = "act_777"
+    AUDIENCE = "2385"
+    CURRENCY = "EUR"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.objects: dict[str, dict[str, Any]] = {}  # id -> {kind, ...}
+        self.audiences = {
+            self.AUDIENCE: {
+                "name": "Fans FR",
+                "targeting": {"geo_locations": {"countries": ["FR"]}, "age_min": 18},
+            }
+        }
+        self.stories: set[str] = set()  # Page posts that exist (object_story_id)
+        self.media: set[str] = set()  # Instagram media that exist
+        # campaign -> {"days": {day: (spend, impressions, clicks)}, "reach": n}
+        self.figures: dict[str, dict[str, Any]] = {}
+        self.search_lag = 0  # the next N campaign searches do not see anything yet
+        m = self
+        v = r"v\d+\.\d+"
+
+        def authed(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+            def check(req: Request) -> Reply:
+                if req.params.get("access_token") != m.TOKEN:
+                    return m.error(190, "Error validating access token: Session has expired.", 463)
+                return func(req)
+
+            return check
+
+        def of(kind: str) -> list[tuple[str, dict[str, Any]]]:
+            return [(k, o) for k, o in m.objects.items() if o["kind"] == kind]
+
+        @self.route("GET", rf"/{v}/act_(\d+)")
+        @authed
+        def account(req: Request) -> Reply:
+            return (
+                200,
+                {"id": m.ACT, "currency": m.CURRENCY, "account_status": 1, "name": "Ads"},
+                {},
+            )
+
+        @self.route("POST", rf"/{v}/act_(\d+)/campaigns")
+        @authed
+        def campaign(req: Request) -> Reply:
+            p = req.form
+            if "special_ad_categories" not in p:
+                return m.error(100, "Invalid parameter: special_ad_categories is required")
+            budget = p.get("daily_budget") or p.get("lifetime_budget")
+            if not budget and p.get("is_adset_budget_sharing_enabled") not in ("true", "false"):
+                return m.error(
+                    100,
+                    "Invalid parameter: Must specify True or False in "
+                    "is_adset_budget_sharing_enabled field",
+                    4834011,
+                )
+            if not p.get("objective", "").startswith("OUTCOME_"):
+                return m.error(100, "Invalid parameter: objective")
+            cid = m.next_id()
+            m.objects[cid] = {"kind": "campaign", "name": p["name"], "status": p.get("status")}
+            return 200, {"id": cid}, {}
+
+        @self.route("GET", rf"/{v}/act_(\d+)/campaigns")
+        @authed
+        def campaigns(req: Request) -> Reply:
+            rules = json.loads(req.query.get("filtering") or "[]")
+            rows = [{"id": k, "name": o["name"]} for k, o in of("campaign")]
+            if m.search_lag > 0:  # a read right after a write may not see it yet
+                m.search_lag -= 1
+                rows = []
+            for r in rules:
+                if r["field"] == "name" and r["operator"] == "EQUAL":
+                    rows = [x for x in rows if x["name"] == r["value"]]
+            return 200, {"data": rows, "paging": {"cursors": {}}}, {}
+
+        @self.route("POST", rf"/{v}/act_(\d+)/adsets")
+        @authed
+        def adset(req: Request) -> Reply:
+            p = req.form
+            if m.objects.get(p.get("campaign_id", ""), {}).get("kind") != "campaign":
+                return m.error(100, "Invalid parameter: campaign_id", 1487)
+            if p.get("lifetime_budget") and not p.get("end_time"):
+                return m.error(100, "Invalid parameter: end_time is required", 1487075)
+            if not str(p.get("lifetime_budget") or p.get("daily_budget") or "").isdigit():
+                return m.error(100, "Invalid parameter: budget must be an integer (minor units)")
+            targeting = json.loads(p.get("targeting") or "{}")
+            countries = set((targeting.get("geo_locations") or {}).get("countries") or [])
+            if countries & EU and not (p.get("dsa_beneficiary") and p.get("dsa_payor")):
+                return m.error(
+                    100, "Invalid parameter: dsa_beneficiary and dsa_payor are required", 3858081
+                )
+            aid = m.next_id()
+            m.objects[aid] = {"kind": "adset", "name": p["name"], "campaign": p["campaign_id"], **p}
+            return 200, {"id": aid}, {}
+
+        @self.route("POST", rf"/{v}/act_(\d+)/adcreatives")
+        @authed
+        def creative(req: Request) -> Reply:
+            p = req.form
+            if "instagram_actor_id" in p:
+                return m.error(
+                    100, "(#100) instagram_actor_id is deprecated: use instagram_user_id", 3858258
+                )
+            if p.get("object_story_id"):
+                if p["object_story_id"] not in m.stories:
+                    return m.error(100, "Invalid parameter: object_story_id", 1487472)
+            elif p.get("source_instagram_media_id"):
+                if p["source_instagram_media_id"] not in m.media or not p.get("instagram_user_id"):
+                    return m.error(100, "Invalid parameter: source_instagram_media_id")
+            else:
+                return m.error(100, "Invalid parameter: the creative has no content")
+            cid = m.next_id()
+            m.objects[cid] = {"kind": "creative", "name": p.get("name", ""), **p}
+            return 200, {"id": cid}, {}
+
+        @self.route("POST", rf"/{v}/act_(\d+)/ads")
+        @authed
+        def ad(req: Request) -> Reply:
+            p = req.form
+            creative_id = json.loads(p.get("creative") or "{}").get("creative_id", "")
+            if m.objects.get(p.get("adset_id", ""), {}).get("kind") != "adset":
+                return m.error(100, "Invalid parameter: adset_id")
+            if m.objects.get(creative_id, {}).get("kind") != "creative":
+                return m.error(100, "Invalid parameter: creative")
+            aid = m.next_id()
+            m.objects[aid] = {"kind": "ad", "name": p["name"], "adset": p["adset_id"]}
+            return 200, {"id": aid}, {}
+
+        @self.route("GET", rf"/{v}/(\d+)/(adsets|ads)")
+        @authed
+        def children(req: Request) -> Reply:
+            parent, edge = req.match.group(1), req.match.group(2)
+            up = "campaign" if edge == "adsets" else "adset"
+            rows = [{"id": k, "name": o["name"]} for k, o in of(edge[:-1]) if o.get(up) == parent]
+            return 200, {"data": rows}, {}
+
+        @self.route("GET", rf"/{v}/(\d+)/insights")
+        @authed
+        def insights(req: Request) -> Reply:
+            fig = m.figures.get(req.match.group(1)) or {"days": {}, "reach": 0}
+            days = sorted(fig["days"].items())
+            if req.query.get("time_increment") == "1":
+                r = json.loads(req.query["time_range"])
+                rows = [
+                    {
+                        "spend": f"{s:.2f}",
+                        "impressions": str(i),
+                        "clicks": str(c),
+                        "date_start": d,
+                        "date_stop": d,
+                    }
+                    for d, (s, i, c) in days
+                    if r["since"] <= d <= r["until"]
+                ]
+                return 200, {"data": rows, "paging": {"cursors": {}}}, {}
+            if not days:
+                return 200, {"data": []}, {}
+            return (
+                200,
+                {
+                    "data": [
+                        {
+                            "spend": f"{sum(s for _, (s, _, _) in days):.2f}",
+                            "reach": str(fig["reach"]),
+                            "impressions": str(sum(i for _, (_, i, _) in days)),
+                            "clicks": str(sum(c for _, (_, _, c) in days)),
+                        }
+                    ]
+                },
+                {},
+            )
+
+        @self.route("GET", rf"/{v}/(\d+)")
+        @authed
+        def node(req: Request) -> Reply:
+            nid = req.match.group(1)
+            if nid in m.audiences:
+                return 200, {"id": nid, **m.audiences[nid]}, {}
+            if nid in m.objects:
+                return 200, {"id": nid, **m.objects[nid]}, {}
+            return m.error(100, "Unsupported get request", 33)
+
+        @self.route("POST", rf"/{v}/(\d+)")
+        @authed
+        def update(req: Request) -> Reply:
+            nid = req.match.group(1)
+            if nid not in m.objects:
+                return m.error(100, "Unsupported post request", 33)
+            m.objects[nid]["status"] = req.form.get("status", m.objects[nid].get("status"))
+            return 200, {"success": True}, {}
+
+    def error(self, code: int, message: str, subcode: int | None = None) -> Reply:
+        error: dict[str, Any] = {"message": message, "type": "OAuthException", "code": code}
+        if subcode:
+            error["error_subcode"] = subcode
+        return 400, {"error": {**error, "fbtrace_id": "AdS"}}, {}
+
+    def count(self, kind: str) -> int:
+        return sum(1 for o in self.objects.values() if o["kind"] == kind)
+
+    def running(self) -> list[str]:
+        """Campaigns that spend: active, with an active ad set and ad under them."""
+        return [
+            k
+            for k, o in self.objects.items()
+            if o["kind"] == "campaign" and o.get("status") == "ACTIVE"
+        ]
+
+
+def linkedin_ads(li: FakeLinkedIn, account: str = "5001") -> dict[str, Any]:
+    """LinkedIn's Advertising API on the fake: campaigns (created 201 with x-restli-id,
+    found by name), creatives referencing an organisation post, PARTIAL_UPDATE, analytics."""
+    state: dict[str, Any] = {"campaigns": {}, "creatives": {}, "figures": {}}
+    root = rf"/rest/adAccounts/{account}"
+
+    def authed(func: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+        def check(req: Request) -> Reply:
+            if req.headers.get("authorization") != f"Bearer {li.TOKEN}":
+                return 401, {"status": 401, "code": "INVALID_ACCESS_TOKEN"}, {}
+            if req.headers.get("x-restli-protocol-version") != "2.0.0":
+                return 400, {"status": 400, "message": "Rest.li protocol 2.0.0 is required"}, {}
+            if not req.headers.get("linkedin-version"):
+                return 426, {"status": 426, "code": "VERSION_MISSING"}, {}
+            return func(req)
+
+        return check
+
+    @li.route("GET", root)
+    @authed
+    def ad_account(req: Request) -> Reply:
+        return 200, {"id": int(account), "currency": "EUR", "status": "ACTIVE"}, {}
+
+    @li.route("POST", rf"{root}/adCampaigns")
+    @authed
+    def create_campaign(req: Request) -> Reply:
+        b = req.json or {}
+        problems = [
+            f"/{k} is required"
+            for k in (
+                "account",
+                "campaignGroup",
+                "name",
+                "type",
+                "costType",
+                "runSchedule",
+                "locale",
+                "targetingCriteria",
+            )
+            if k not in b
+        ]
+        if b.get("account") != f"urn:li:sponsoredAccount:{account}":
+            problems.append("/account does not match the ad account in the path")
+        budget = b.get("totalBudget") or b.get("dailyBudget") or {}
+        if not isinstance(budget.get("amount"), str):
+            problems.append("/totalBudget/amount must be a string")
+        if problems:
+            return 422, {"status": 422, "message": "; ".join(problems)}, {}
+        cid = li.next_id()
+        state["campaigns"][cid] = {**b, "id": int(cid)}
+        return 201, None, {"x-restli-id": cid}
+
+    @li.route("GET", rf"{root}/adCampaigns")
+    @authed
+    def find_campaigns(req: Request) -> Reply:
+        m = re.fullmatch(r"\(name:\(values:List\((.*)\)\)\)", req.query.get("search", ""))
+        if req.query.get("q") != "search" or not m:
+            return 400, {"status": 400, "message": "q=search&search=(...) expected"}, {}
+        names = {_unquote(n) for n in m.group(1).split(",")}
+        rows = [c for c in state["campaigns"].values() if c["name"] in names]
+        return 200, {"elements": rows, "paging": {"start": 0, "count": 10}}, {}
+
+    @li.route("POST", rf"{root}/adCampaigns/(\d+)")
+    @authed
+    def patch_campaign(req: Request) -> Reply:
+        if req.headers.get("x-restli-method") != "PARTIAL_UPDATE":
+            return 400, {"status": 400, "message": "X-RestLi-Method: PARTIAL_UPDATE expected"}, {}
+        c = state["campaigns"].get(req.match.group(1))
+        if c is None:
+            return 404, {"status": 404, "message": "Not found"}, {}
+        c.update(((req.json or {}).get("patch") or {}).get("$set") or {})
+        return 204, None, {}
+
+    @li.route("POST", rf"{root}/creatives")
+    @authed
+    def create_creative(req: Request) -> Reply:
+        b = req.json or {}
+        ref = (b.get("content") or {}).get("reference", "")
+        if not any(p["id"] == ref for p in li.posts):
+            return 422, {"status": 422, "message": "/content/reference: unknown post"}, {}
+        cid = (b.get("campaign") or "").rsplit(":", 1)[-1]
+        if cid not in state["campaigns"]:
+            return 422, {"status": 422, "message": "/campaign: unknown campaign"}, {}
+        urn = f"urn:li:sponsoredCreative:{li.next_id()}"
+        state["creatives"][urn] = {"id": urn, **b}
+        return 201, None, {"x-restli-id": urn}
+
+    @li.route("GET", rf"{root}/creatives")
+    @authed
+    def find_creatives(req: Request) -> Reply:
+        m = re.fullmatch(r"List\((.*)\)", req.query.get("campaigns", ""))
+        if req.query.get("q") != "criteria" or not m:
+            return 400, {"status": 400, "message": "q=criteria&campaigns=List(...) expected"}, {}
+        wanted = {_unquote(c) for c in m.group(1).split(",")}
+        rows = [c for c in state["creatives"].values() if c["campaign"] in wanted]
+        return 200, {"elements": rows}, {}
+
+    @li.route("GET", r"/rest/adAnalytics")
+    @authed
+    def analytics(req: Request) -> Reply:
+        q = req.query
+        m = re.fullmatch(r"List\((.*)\)", q.get("campaigns", ""))
+        if q.get("q") != "analytics" or not m or "fields" not in q:
+            return 400, {"status": 400, "message": "q=analytics, campaigns and fields expected"}, {}
+        cid = _unquote(m.group(1)).rsplit(":", 1)[-1]
+        fig = state["figures"].get(cid) or {"days": {}, "reach": 0}
+        days = sorted(fig["days"].items())
+        if q.get("timeGranularity") == "DAILY":
+            rows = []
+            for d, (spend, imp, clicks) in days:
+                y, mo, da = (int(x) for x in d.split("-"))
+                rows.append(
+                    {
+                        "costInLocalCurrency": f"{spend:.2f}",
+                        "impressions": imp,
+                        "clicks": clicks,
+                        "dateRange": {
+                            "start": {"year": y, "month": mo, "day": da},
+                            "end": {"year": y, "month": mo, "day": da},
+                        },
+                    }
+                )
+            return 200, {"elements": rows}, {}
+        return (
+            200,
+            {
+                "elements": [
+                    {
+                        "costInLocalCurrency": f"{sum(s for _, (s, _, _) in days):.2f}",
+                        "impressions": sum(i for _, (_, i, _) in days),
+                        "clicks": sum(c for _, (_, _, c) in days),
+                        "approximateMemberReach": fig["reach"],
+                    }
+                ]
+                if days
+                else []
+            },
+            {},
+        )
+
+    return state

@@ -49,7 +49,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             sent = report.send(config, week, when, once=week is None)
         result = {"job": job, "sent": len(sent), "engagement": collected}
     elif job == "metrics":  # daily: engagement of the posts of the last days, audiences
-        from portevoix.publishing import polls
+        from portevoix.publishing import boosts, polls
         from portevoix.reporting import audience
 
         read = audience.collect(config, when)
@@ -58,6 +58,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "engagement": _collect(config, when),
             "audience": {"read": len(read["read"]), "failed": read["failed"]},
             "polls": polls.collect(config, when),
+            "boosts": boosts.collect(config, when) if config.boosts.ad_accounts else {},
         }
     elif job == "accounts":  # the daily run: account health, then approval reminders
         statuses = health.check(config, when)
@@ -78,6 +79,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # a post held while the freeze was being lifted is released here (no-op when frozen)
         held = crisis.release_held(config, by="system")
         closed = episodes.close_if_quiet(config, when)
+        launched = {}
+        if config.boosts.ad_accounts:  # approved boosts whose launch was interrupted
+            from portevoix.publishing import boosts
+
+            launched = boosts.sweep(config, when)
         result = {
             "job": job,
             "sent": (1 if notified else 0) + len(escalated),
@@ -85,6 +91,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "escalations": len(escalated),
             "released": len(held["released"]),
             "episode_closed": bool(closed),
+            "boosts": launched,
         }
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))

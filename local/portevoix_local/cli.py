@@ -801,6 +801,8 @@ def cmd_post(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "import":
         return _post_import(args, config)
+    if args.action == "boosts":
+        return _boosts_list(args)
     if getattr(args, "id", None):
         args.id = _one("post", args.id, posts.matching(args.id))
     if args.action in ("approve", "reject"):
@@ -834,6 +836,8 @@ def cmd_post(args: argparse.Namespace) -> int:
             f"Post {args.id}: {posts.cancel(args.id, by=os.environ.get('USER', 'cli'))['status']}."
         )
         return EXIT_OK
+    if args.action == "boost":
+        return _boost(args, config, info)
     if args.action == "release":
         post = posts.release(args.id, by=os.environ.get("USER", "cli"))
         print(f"Post {args.id}: released, it goes out now (planned {post.get('local_time')}).")
@@ -853,6 +857,72 @@ def cmd_post(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     raise ConfigErrorForCli(f"unknown action {args.action}")
+
+
+def _boost(args: argparse.Namespace, config: Any, info: dict[str, Any]) -> int:
+    """Ask for a paid boost of a published post: the approvers get its link."""
+    from portevoix.publishing import boosts
+
+    by = args.as_email or config.team[0].email
+    try:
+        boost = boosts.request(
+            config,
+            args.id,
+            args.account,
+            budget=args.budget,
+            days=args.days,
+            audience=args.audience,
+            by=by,
+        )
+    except boosts.BoostError as exc:
+        raise ConfigErrorForCli(str(exc)) from None
+    result = {
+        "boost_id": boost["boost_id"],
+        "status": boost["status"],
+        "budget": boosts.money(boost["budget"], boost["currency"], "en"),
+        "approval_links": {e: f"{info['url']}/b/{link}" for e, link in boost["links"].items()},
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(
+            f"Boost {result['boost_id']} of post {args.id} on {args.account}: {result['budget']} "
+            f"over {args.days} days, waiting for approval (nothing is spent before)."
+        )
+        for email, url in result["approval_links"].items():
+            print(f"  approval for {email}: {url}")
+    return EXIT_OK
+
+
+def _boosts_list(args: argparse.Namespace) -> int:
+    from portevoix.publishing import boosts
+
+    rows = [
+        {
+            "boost_id": b["boost_id"],
+            "post_id": b["post_id"],
+            "account": b["account"],
+            "status": b["status"],
+            "budget": boosts.money(b["budget"], b["currency"], "en"),
+            "spent": boosts.money(int(b.get("spend") or 0), b["currency"], "en"),
+            "reach": b.get("reach"),
+            "clicks": int(b.get("clicks") or 0),
+            "error": b.get("error"),
+        }
+        for b in boosts.listed()
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not rows:
+        print("No boost yet: `portevoix post boost POST_ID --account ... --budget ...`.")
+    for r in rows:
+        print(
+            f"{r['boost_id']}  {r['post_id']} {r['account']:10} {r['status']:18} "
+            f"{r['spent']} of {r['budget']}  reach {r['reach'] if r['reach'] is not None else '-'}"
+            f"  {r['clicks']} clicks{'  ' + r['error'] if r['error'] else ''}"
+        )
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -1270,6 +1340,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", required=True, help="local time, YYYY-MM-DDTHH:MM")
     p = post_actions.add_parser("release", help="publish now a post the freeze holds")
     p.add_argument("id")
+    p = post_actions.add_parser(
+        "boost", help="ask for a paid boost of a published post (approved like a post)"
+    )
+    p.add_argument("id")
+    p.add_argument("--account", required=True, help="the account it was published on")
+    p.add_argument("--budget", required=True, help="the total, in boosts.currency (e.g. 49.90)")
+    p.add_argument("--days", type=int, default=7, help="how long it runs (default 7)")
+    p.add_argument("--audience", required=True, help="one of the ad account's audiences")
+    p.add_argument("--as", dest="as_email", help="who asks (default: the first team member)")
+    p.add_argument("--json", action="store_true")
+    p = post_actions.add_parser("boosts", help="every boost: status, spend, reach, clicks")
+    p.add_argument("--json", action="store_true")
     post_names = (
         "create",
         "import",
@@ -1279,6 +1361,8 @@ def build_parser() -> argparse.ArgumentParser:
         "cancel",
         "reschedule",
         "release",
+        "boost",
+        "boosts",
     )
     for action in post_names:
         post_actions.choices[action].set_defaults(func=cmd_post)

@@ -32,6 +32,30 @@ def test_report_renders_its_charts_in_a_browser(seeded: Any, tmp_path: Any) -> N
             for read in [{"error": "token expired"} if d == 10 else {"followers": 1200 + 5 * d}]
         ]
     )
+    from portevoix.publishing import boosts
+
+    store.put(  # a paid boost that ran in the week, its figures read daily
+        store.with_key(
+            boosts.key("b1"),
+            boost_id="b1",
+            post_id="p1",
+            title="Urban 3",
+            account=account,
+            status="ended",
+            start="2026-11-16T09:00:00Z",
+            end="2026-11-23T09:00:00Z",
+            budget=7000,
+            currency="EUR",
+            days=7,
+            audience="fans-fr",
+            daily={"2026-11-16": [950, 2100, 31], "2026-11-17": [1125, 2500, 40]},
+            spend=2075,
+            reach=3900,
+            clicks=71,
+            GSI1PK=boosts.INDEX,
+            GSI1SK="2026-11-16T08:00:00Z#b1",
+        )
+    )
     built = report.build(seeded, report.Week.parse(W47, seeded.tz))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -71,6 +95,12 @@ def test_report_renders_its_charts_in_a_browser(seeded: Any, tmp_path: Any) -> N
                 assert ("1 265 abonnés (+35" if lang == "fr" else "1,265 followers (+35") in (
                     growth.inner_text().replace("\u202f", " ")
                 )
+                spend = (
+                    page.inner_text("[data-boost=b1]").replace("\u202f", " ").replace("\xa0", " ")
+                )
+                assert ("20,75 € cette semaine" if lang == "fr" else "€20.75 this week") in spend
+                assert ("portée 3 900" if lang == "fr" else "reach 3,900") in spend
+                assert ("71 clics" if lang == "fr" else "71 clicks") in spend
                 page.close()
         finally:
             browser.close()

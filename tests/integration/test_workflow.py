@@ -208,9 +208,14 @@ def approval_link(to: str, post: dict[str, Any] | None = None) -> str:
 
 
 def http(
-    method: str, link_id: str, form: dict[str, str] | None = None, lang: str = "fr"
+    method: str,
+    link_id: str,
+    form: dict[str, str] | None = None,
+    lang: str = "fr",
+    kind: str = "a",
 ) -> dict[str, Any]:
-    """The approval function, called with an HTTP API (v2) event as API Gateway sends it."""
+    """The approval function, called with an HTTP API (v2) event as API Gateway sends it
+    (``kind``: ``a`` a post's approval link, ``b`` a boost's)."""
     from functions.approval.app import lambda_handler
     from portevoix_local.stack import LambdaContext
 
@@ -218,7 +223,7 @@ def http(
     event = {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": f"/a/{link_id}",
+        "rawPath": f"/{kind}/{link_id}",
         "rawQueryString": "",
         "headers": {
             "accept-language": lang,
@@ -232,7 +237,7 @@ def http(
             "domainPrefix": "approve",
             "http": {
                 "method": method,
-                "path": f"/a/{link_id}",
+                "path": f"/{kind}/{link_id}",
                 "protocol": "HTTP/1.1",
                 "sourceIp": "127.0.0.1",
                 "userAgent": "pytest",

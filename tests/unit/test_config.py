@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -93,3 +94,51 @@ def test_private_network_allowances_are_checked() -> None:
     data = _example()
     data["fetch"]["allow_networks"] = ["10.0.0.0/8", "not-a-network"]
     assert any("fetch.allow_networks" in p and "not-a-network" in p for p in _problems(data))
+
+
+def _boosts_block() -> dict:
+    """The commented ``boosts`` section of the example, uncommented."""
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    start = lines.index("# boosts:")
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("#"):
+            break
+        block.append(line[2:])
+    return yaml.safe_load("\n".join(block))
+
+
+def test_the_example_boosts_section_is_valid_once_uncommented() -> None:
+    data = _example()
+    data.update(_boosts_block())
+    config = parse_config(yaml.safe_dump(data, allow_unicode=True), "example.yaml")
+    rules = config.boosts
+    assert rules.max_budget == 200 and rules.monthly_budget == 500
+    assert [a.network for a in rules.ad_accounts] == ["meta", "linkedin"]
+    assert rules.ad_account_for("instagram").id == "meta-ads"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda ads: ads[0].update(boosts=["linkedin"]),
+            "boosts.ad_accounts[0].boosts: 'linkedin' is a linkedin account; "
+            "a meta ad account boosts facebook or instagram",
+        ),
+        (
+            lambda ads: ads[1].update(boosts=["nowhere"]),
+            "boosts.ad_accounts[1].boosts: no account with id 'nowhere'",
+        ),
+        (lambda ads: ads[0].update(ad_account="1234"), "ad_account"),
+        (lambda ads: ads[0].update(secret="EAAG-the-token-itself"), "never the secret itself"),
+    ],
+)
+def test_an_ad_account_that_cannot_work_is_refused_with_its_field(
+    change: Any, expected: str
+) -> None:
+    data = _example()
+    data.update(_boosts_block())
+    change(data["boosts"]["ad_accounts"])
+    problems = _problems(data)
+    assert any(expected in p for p in problems), problems

@@ -582,6 +582,90 @@ class Crisis(_Model):
     )
 
 
+class _AdAccount(_Model):
+    """An ad account that may pay for boosts of some of the brand's accounts."""
+
+    id: str = Field(pattern=_SLUG.pattern, description="A slug naming it in boosts.")
+    boosts: list[str] = Field(
+        min_length=1, description="The ids of the accounts whose published posts it may boost."
+    )
+    secret: SecretRef = Field(description="A token allowed to manage its ads.")
+    audiences: dict[str, Any] = Field(
+        default_factory=dict, description="The audiences a boost may pick, by name."
+    )
+    enabled: bool = True
+
+
+class MetaAdAccount(_AdAccount):
+    """Meta's Marketing API: an ad account (``act_<id>``) paying for Facebook and Instagram."""
+
+    network: Literal["meta"]
+    ad_account: str = Field(pattern=r"^act_\d+$")
+    audiences: dict[str, str] = Field(
+        default_factory=dict,
+        description="Saved audiences by name: name -> the saved audience's id (Ads Manager); "
+        "connecting the ad account lists them.",
+    )
+    dsa_beneficiary: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Who benefits from the ads (required by the EU's DSA when targeting the EU; "
+        "the ad account's default otherwise).",
+    )
+    dsa_payor: str | None = Field(default=None, max_length=200, description="Who pays for them.")
+    page_id: str | None = Field(
+        default=None,
+        pattern=r"^\d+$",
+        description="The Page behind its Instagram accounts (default: its Facebook account's).",
+    )
+    graph_version: str = Field(default="v25.0", pattern=r"^v\d+\.\d+$")
+    base: HttpUrl = "https://graph.facebook.com"
+
+
+class LinkedInAdAccount(_AdAccount):
+    """LinkedIn's Advertising API: a sponsored account, sponsored content from the page's posts."""
+
+    network: Literal["linkedin"]
+    ad_account: str = Field(pattern=r"^\d+$", description="The sponsored account's number.")
+    campaign_group: str = Field(
+        pattern=r"^\d+$", description="The campaign group boosts go in (Campaign Manager)."
+    )
+    audiences: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="targetingCriteria by name (at least a location facet), as LinkedIn takes it.",
+    )
+    locale: str = Field(default="fr_FR", pattern=r"^[a-z]{2}_[A-Z]{2}$")
+    api_version: str = Field(default="202603", pattern=r"^\d{6}$")
+    base: HttpUrl = "https://api.linkedin.com"
+
+
+AdAccount = Annotated[MetaAdAccount | LinkedInAdAccount, Field(discriminator="network")]
+AD_NETWORKS = {"meta": ("facebook", "instagram"), "linkedin": ("linkedin",)}
+
+
+class Boosts(_Model):
+    """Paid boosts of published posts: who pays, and how much at most."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    max_budget: float = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="The most one boost may spend (0: boosts are off); anything above is refused.",
+    )
+    monthly_budget: float | None = Field(
+        default=None,
+        gt=0,
+        description="The most all boosts starting in one calendar month may spend together.",
+    )
+    max_days: int = Field(default=30, ge=1, le=90)
+    ad_accounts: list[AdAccount] = Field(default_factory=list)
+
+    def ad_account_for(self, account: str) -> Any:
+        """The enabled ad account that may boost this account's posts, or None."""
+        return next((a for a in self.ad_accounts if a.enabled and account in a.boosts), None)
+
+
 class Config(_Model):
     brand: Brand
     language: Language = Field(default="fr", description="Default language of emails.")
@@ -599,6 +683,7 @@ class Config(_Model):
     inbox: Inbox = Field(default_factory=Inbox)
     crisis: Crisis = Field(default_factory=Crisis)
     tracking: Tracking = Field(default_factory=Tracking)
+    boosts: Boosts = Field(default_factory=Boosts)
     approvers: list[Email] = Field(
         default_factory=list, description="Who approves posts; defaults to the whole team."
     )
@@ -644,6 +729,20 @@ class Config(_Model):
             seen.add(account.key)
         # Disabled accounts are validated (errors keep their place in the file) and set
         # aside: nothing reads or publishes through them; the studio can reconnect them.
+        by_key = {a.key: a for a in self.accounts}
+        for i, ads in enumerate(self.boosts.ad_accounts):
+            for name in ads.boosts:
+                account = by_key.get(name)
+                if account is None:
+                    raise ValueError(
+                        f"boosts.ad_accounts[{i}].boosts: no account with id {name!r} "
+                        f"(known: {sorted(by_key)})"
+                    )
+                if account.network not in AD_NETWORKS[ads.network]:
+                    raise ValueError(
+                        f"boosts.ad_accounts[{i}].boosts: {name!r} is a {account.network} account; "
+                        f"a {ads.network} ad account boosts {' or '.join(AD_NETWORKS[ads.network])}"
+                    )
         object.__setattr__(self, "_all_accounts", list(self.accounts))
         object.__setattr__(self, "accounts", [a for a in self.accounts if a.enabled])
         return self

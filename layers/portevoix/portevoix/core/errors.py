@@ -129,6 +129,10 @@ class PostError(PortevoixError):
     """A post cannot be created or changed as asked."""
 
 
+class BoostError(PortevoixError):
+    """A paid boost that cannot be asked for, approved or launched: the message says why."""
+
+
 class MediaError(PostError):
     """An image refused: wrong type, too big, or not what it claims to be."""
 

@@ -96,6 +96,14 @@ def format_number(value: float, lang: str, decimals: int = 0) -> str:
     return numbers.format_decimal(value, format=pattern, locale=_locale(lang))
 
 
+def format_money(minor: int, currency: str, lang: str) -> str:
+    """An amount in minor units (cents) as the language writes money: ``12,50 €`` / ``€12.50``."""
+    from babel import numbers
+
+    digits = numbers.get_currency_precision(currency)
+    return numbers.format_currency(minor / 10**digits, currency, locale=_locale(lang))
+
+
 def format_percent(value: float, lang: str, decimals: int = 0) -> str:
     """``value`` percent (12.5 -> ``12,5 %`` / ``12.5%``), the language's own way."""
     from babel import numbers

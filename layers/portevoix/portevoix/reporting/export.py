@@ -129,6 +129,20 @@ def _audience(current: Figures, previous: Figures) -> Iterator[Row]:
         yield "poll", item, "votes", poll["total"], ""
         for label, votes, _ in poll["options"]:
             yield "poll", item, f"option:{label}", votes, ""
+    for b in current.boosts:
+        from portevoix.networks.ads import major
+        from portevoix.publishing.boosts import digits
+
+        places, item = digits(b["currency"]), f"{b['boost_id']}:{b['account']}"
+        yield "boost", item, "post", b["post_id"], ""
+        yield "boost", item, "currency", b["currency"], ""
+        yield "boost", item, "budget", major(int(b["budget"]), places), ""
+        yield "boost", item, "spend_week", major(b["week_spend"], places), ""
+        yield "boost", item, "spend_total", major(b["total_spend"], places), ""
+        yield "boost", item, "impressions_week", b["week_impressions"], ""
+        yield "boost", item, "clicks_week", b["week_clicks"], ""
+        yield "boost", item, "clicks_total", int(b.get("clicks") or 0), ""
+        yield "boost", item, "reach_total", _blank(b.get("reach")), ""
     for a in current.audience:
         yield "audience", a["account"], "followers", _blank(a["followers"]), _blank(a["previous"])
         yield "audience", a["account"], "days_not_read_12_weeks", a["gap_days"], ""

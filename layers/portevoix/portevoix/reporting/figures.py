@@ -66,6 +66,7 @@ class Figures:
     audience: list[dict[str, Any]] = field(default_factory=list)  # followers per account
     visits: dict[str, int] = field(default_factory=dict)  # short-link clicks per account
     polls: list[dict[str, Any]] = field(default_factory=list)  # polls that ended in the week
+    boosts: list[dict[str, Any]] = field(default_factory=list)  # paid boosts that ran in it
 
     @property
     def has_data(self) -> bool:

@@ -38,6 +38,9 @@ def collect(config: Any, week: Week) -> Figures:
 
     fig.audience = audience.weekly(config, week)
     fig.polls = polls(config, week)
+    from portevoix.publishing import boosts
+
+    fig.boosts = boosts.week(week)
     return fig
 
 

@@ -204,6 +204,43 @@ def sparkline(values: list[int | None]) -> str:
     )
 
 
+def _boosts(fig: Figures, lang: str) -> list[dict[str, Any]]:
+    from portevoix.publishing.boosts import money
+
+    out = []
+    for b in fig.boosts:
+        cur = b["currency"]
+        out.append(
+            {
+                "id": b["boost_id"],
+                "label": f"{b.get('title') or b['post_id']} ({b['account']})",
+                "text": t(
+                    lang,
+                    "report.boost_row",
+                    week=money(b["week_spend"], cur, lang),
+                    total=money(b["total_spend"], cur, lang),
+                    budget=money(b["budget"], cur, lang),
+                    reach=format_number(b["reach"], lang) if b.get("reach") is not None else "—",
+                    clicks=format_number(b["week_clicks"], lang),
+                    cpc=money(b["cpc"], cur, lang) if b.get("cpc") is not None else "—",
+                ),
+            }
+        )
+    return out
+
+
+def _boosts_total(fig: Figures, lang: str) -> str | None:
+    from portevoix.publishing.boosts import money
+
+    if not fig.boosts:
+        return None
+    by_currency: dict[str, int] = {}
+    for b in fig.boosts:
+        by_currency[b["currency"]] = by_currency.get(b["currency"], 0) + int(b["week_spend"])
+    spent = ", ".join(money(v, c, lang) for c, v in sorted(by_currency.items()))
+    return t(lang, "report.boosts_total", spent=spent, count=len(fig.boosts))
+
+
 def _audience(fig: Figures, lang: str) -> list[dict[str, Any]]:
     rows = []
     for a in fig.audience:
@@ -371,6 +408,8 @@ def view(config: Any, current: Figures, previous: Figures, lang: str) -> dict[st
             }
             for p in current.polls
         ],
+        "boosts": _boosts(current, lang),
+        "boosts_total": _boosts_total(current, lang),
         "topics": _bars(list(current.topics.items()), lang),
         "monitored": format_number(current.items, lang),
     }

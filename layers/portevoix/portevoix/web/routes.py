@@ -378,6 +378,9 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
     post = _post_or_404(ctx, post_id)
     if post is None:
         return ctx.message(404, "studio.not_found")
+    done = ctx.request.query.get("done")
+    if notice is None and done in ("boost", "boost_retry"):
+        notice = t(ctx.lang, f"studio.done_{done}")
     tz = ctx.config.tz
     when = (parse_iso(post["scheduled_at"]) or datetime.now(UTC)).astimezone(tz)
     decided = parse_iso(post.get("decided_at"))
@@ -426,6 +429,7 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
     return ctx.page(
         "post.html",
         status,
+        boosts=_boosts_view(ctx, post, ledger),
         held=held,
         media=bool(images),
         images=images,
@@ -438,6 +442,84 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         final=post["status"] in FINAL,
         notice=notice,
     )
+
+
+def _boosts_view(ctx: Ctx, post: dict[str, Any], ledger: dict[str, Any]) -> dict[str, Any]:
+    """The post's boosts, and the accounts it can still be boosted on (with their audiences)."""
+    from portevoix.publishing import boosts
+
+    rules = ctx.config.boosts
+    lang = ctx.lang
+    rows = []
+    for b in sorted(boosts.of_post(post["post_id"]), key=lambda b: b["requested_at"]):
+        rows.append(
+            {
+                **b,
+                "budget_text": boosts.money(b["budget"], b["currency"], lang),
+                "spend_text": boosts.money(int(b.get("spend") or 0), b["currency"], lang),
+                "reach": b.get("reach"),
+                "clicks": int(b.get("clicks") or 0),
+            }
+        )
+    busy = {b["account"] for b in rows if b["status"] in boosts.OPEN}
+    offers = []
+    if rules.max_budget > 0:
+        for account, entry in ledger.items():
+            ads = rules.ad_account_for(account)
+            if ads and entry.get("status") == "published" and account not in busy:
+                offers.append({"account": account, "audiences": sorted(ads.audiences)})
+    return {
+        "rows": rows,
+        "offers": offers,
+        "currency": rules.currency,
+        "cap": boosts.money(
+            boosts.to_minor(rules.max_budget, rules.currency), rules.currency, lang
+        ),
+        "max_days": rules.max_days,
+    }
+
+
+@route("POST", r"/posts/(?P<post_id>[^/]+)/boost")
+def post_boost(ctx: Ctx, post_id: str) -> Response:
+    """Ask for a boost: the approvers get the approval link; nothing is spent before."""
+    from portevoix.publishing import boosts
+
+    post = _post_or_404(ctx, post_id)
+    if post is None:
+        return ctx.message(404, "studio.not_found")
+    assert ctx.session is not None
+    form = ctx.request.form()
+    try:
+        days = int(form.get("days") or 0)
+    except ValueError:
+        days = 0
+    try:
+        boosts.request(
+            ctx.config,
+            post_id,
+            form.get("account", ""),
+            budget=form.get("budget", ""),
+            days=days,
+            audience=form.get("audience", ""),
+            by=ctx.session.email,
+            lang=ctx.lang,
+        )
+    except boosts.BoostError as exc:
+        return post_page(ctx, post_id, str(exc), 422)
+    return redirect(f"/posts/{post_id}?done=boost")
+
+
+@route("POST", r"/boosts/(?P<boost_id>[\w-]{1,40})/retry")
+def boost_retry(ctx: Ctx, boost_id: str) -> Response:
+    from portevoix.publishing import boosts
+
+    boost = boosts.get(boost_id)
+    if boost is None:
+        return ctx.message(404, "studio.not_found")
+    assert ctx.session is not None
+    if boosts.retry(boost_id, ctx.session.email):
+        boosts.try_launch(ctx.config, boost_id)
+    return redirect(f"/posts/{boost['post_id']}?done=boost_retry")
 
 
 def _media_key(url: str) -> str | None:
@@ -539,12 +621,12 @@ def ics_feed(ctx: Ctx, token: str) -> Response:
 # -- approval and action links (no session) ------------------------------------------------
 
 
-@route("GET", r"/(?P<kind>a|m)/(?P<link_id>[^/]+)", member=False)
+@route("GET", r"/(?P<kind>a|b|m)/(?P<link_id>[^/]+)", member=False)
 def link_page(ctx: Ctx, kind: str, link_id: str) -> Response:
     return _link(ctx, kind, link_id, "GET", {})
 
 
-@route("POST", r"/(?P<kind>a|m)/(?P<link_id>[^/]+)", member=False)
+@route("POST", r"/(?P<kind>a|b|m)/(?P<link_id>[^/]+)", member=False)
 def link_post(ctx: Ctx, kind: str, link_id: str) -> Response:
     return _link(ctx, kind, link_id, "POST", ctx.request.form())
 
@@ -559,13 +641,17 @@ def _link(ctx: Ctx, kind: str, link_id: str, method: str, form: dict[str, str]) 
     from portevoix.inbox import actions
     from portevoix.publishing import approval
 
-    expected = ("approval",) if kind == "a" else ("mention", "freeze")
+    expected = {"a": ("approval",), "b": ("boost",)}.get(kind, ("mention", "freeze"))
     link = links.get(link_id)
     if link is None or link.get("kind", "approval") not in expected:
         status, html = approval.page(ctx.config, "-", "GET", {}, ctx.lang)  # the invalid page
         return Response(404, html, headers={"Content-Security-Policy": LINK_CSP})
     if kind == "a":
         status, html = approval.page(ctx.config, link_id, method, form, ctx.lang)
+    elif kind == "b":
+        from portevoix.publishing import boosts
+
+        status, html = boosts.page(ctx.config, link_id, method, form, ctx.lang)
     else:
         focus = ctx.request.query.get("do")
         status, html = actions.page(ctx.config, link_id, method, form, ctx.lang, focus)
