@@ -43,6 +43,21 @@ def cli(
 
 @pytest.fixture
 def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
+    with serve(tmp_path, api) as env:
+        yield env
+
+
+@contextmanager
+def serve(
+    tmp_path: Path,
+    api: str,
+    *,
+    accounts: list[dict[str, Any]] = (),
+    sections: dict[str, Any] | None = None,
+    env_extra: dict[str, str] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """``local serve`` on Cyclia's configuration (Mastodon and X, plus ``accounts`` and
+    ``sections``), its home in ``tmp_path``; stopped (SIGTERM) at the end."""
     x = FakeX()
     config = {
         "brand": {"name": "Cyclia"},
@@ -61,10 +76,12 @@ def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
                 "base": x.url,
                 "secret": "env:X_TOKEN",
             },
+            *accounts,
         ],
         "fetch": {"allow_private_networks": True, "interval_minutes": 1440},
         # carol speaks for the brand; four negative messages in an hour can be a surge
         "inbox": {"crisis_min": 4, "own_accounts": ["@carol"]},
+        **(sections or {}),
     }
     (tmp_path / "brand.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     home = tmp_path / "home"
@@ -74,6 +91,7 @@ def stack(tmp_path: Path, api: str) -> Iterator[dict[str, Any]]:
         "PYTHONPATH": str(ROOT),
         "MASTO_TOKEN": "alice_token",
         "X_TOKEN": FakeX.TOKEN,
+        **(env_extra or {}),
     }
     proc = subprocess.Popen(
         [

@@ -660,3 +660,117 @@ def test_a_poll_from_the_composer_checked_live_then_its_results_on_the_post_page
         accessible(page, "post-poll")
         shot(page, "post-poll")
         browser.close()
+
+
+@pytest.mark.slow
+def test_a_boost_asked_for_on_the_post_page_is_approved_with_its_budget_and_runs_once(
+    tmp_path: Path, api: str
+) -> None:
+    """A Facebook post is out; Camille asks for a 49.90 € boost from its page, Alex sees the
+    budget on the approval page (laptop and phone) and approves: one campaign runs on Meta."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.test_local_serve import serve
+    from tests.fakes import FakeGraph, FakeMetaAds
+
+    chromium()
+    axe_script()
+    graph, meta = FakeGraph(), FakeMetaAds()
+    facebook = {
+        "network": "facebook",
+        "id": "fb",
+        "page_id": FakeGraph.PAGE,
+        "base": graph.url,
+        "secret": "env:PAGE_TOKEN",
+    }
+    rules = {
+        "max_budget": 100,
+        "ad_accounts": [
+            {
+                "id": "meta-ads",
+                "network": "meta",
+                "ad_account": FakeMetaAds.ACT,
+                "boosts": ["fb"],
+                "secret": "env:ADS_TOKEN",
+                "audiences": {"fans-fr": FakeMetaAds.AUDIENCE},
+                "dsa_beneficiary": "Cyclia SAS",
+                "dsa_payor": "Cyclia SAS",
+                "base": meta.url,
+            }
+        ],
+    }
+    tokens = {"PAGE_TOKEN": FakeGraph.TOKEN, "ADS_TOKEN": FakeMetaAds.TOKEN}
+    try:
+        with serve(
+            tmp_path, api, accounts=[facebook], sections={"boosts": rules}, env_extra=tokens
+        ) as stack:
+            base, home = stack["info"]["url"], stack["home"]
+            draft = tmp_path / "fb.yaml"
+            draft.write_text(
+                yaml.safe_dump(
+                    {
+                        "author": "camille@cyclia.example",
+                        "title": "Urban 3",
+                        "variants": {"fb": {"text": "L'Urban 3 est arrivé en boutique !"}},
+                    },
+                    allow_unicode=True,
+                ),
+                encoding="utf-8",
+            )
+            created = cli(home, "post", "create", str(draft), "--json")
+            assert created.returncode == 0, created.stderr
+            post_id = json.loads(created.stdout)["post_id"]
+            assert cli(home, "post", "approve", post_id).returncode == 0
+            wait_status(stack, post_id, "published")
+            meta.stories.update(p["id"] for p in graph.posts)
+
+            with sync_playwright() as p:
+                browser = launch(p)
+                context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+                page = context.new_page()
+                sign_in(page, base, home, "camille@cyclia.example")
+                page.goto(base + f"/posts/{post_id}")
+                form = page.locator("form[data-boost-form=fb]")
+                expect(form).to_contain_text("plafond 100,00")
+                accessible(page, "post-boost-form")
+                shot(page, "post-boost-form")
+                form.get_by_label("Budget total (EUR)").fill("149")  # above the cap: refused
+                form.get_by_label("Durée (jours)").fill("5")
+                asked = time.time() - 1
+                form.get_by_role("button", name="Demander l'approbation").click()
+                expect(page.get_by_role("status")).to_contain_text("dépasse le plafond")
+                assert meta.count("campaign") == 0
+                form = page.locator("form[data-boost-form=fb]")
+                form.get_by_label("Budget total (EUR)").fill("49,90")
+                form.get_by_label("Durée (jours)").fill("5")
+                form.get_by_role("button", name="Demander l'approbation").click()
+                expect(page.get_by_role("status")).to_contain_text("Boost demandé")
+                expect(page.locator(".boost .badge")).to_have_text("en attente d'approbation")
+
+                link = outbox_link(
+                    home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/b/[\w-]+", asked
+                )
+                alex = browser.new_page(locale="fr-FR", viewport=PHONE)
+                alex.goto(link)
+                expect(alex.locator("#budget")).to_contain_text("49,90")
+                fits(alex, "boost-approval")
+                accessible(alex, "boost-approval")
+                shot(alex, "boost-approval")
+                assert meta.count("campaign") == 0  # opening the page decides nothing
+                alex.get_by_role("button", name=re.compile(r"Approuver 49,90")).click()
+                expect(alex.locator("#message")).to_contain_text("le boost tourne")
+                assert meta.count("campaign") == 1 and len(meta.running()) == 1
+                adset = next(o for o in meta.objects.values() if o["kind"] == "adset")
+                assert adset["lifetime_budget"] == "4990"
+
+                page.reload()
+                expect(page.locator(".boost .badge")).to_have_text("en cours")
+                expect(page.locator("[data-boost-figures]")).to_contain_text("lus chaque jour")
+                expect(page.locator("form[data-boost-form=fb]")).to_have_count(0)
+                accessible(page, "post-boost")
+                shot(page, "post-boost")
+                on_phone(browser, context, base, {"post-boost-phone": f"/posts/{post_id}"})
+                browser.close()
+    finally:
+        graph.close()
+        meta.close()

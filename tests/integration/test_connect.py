@@ -497,3 +497,95 @@ def test_reconnecting_keeps_the_account_and_replaces_its_token(
         timeout=10,
     ).json()
     assert me["username"] == "bob"
+
+
+# -- ad accounts (paid boosts) ------------------------------------------------------------------
+
+
+def with_accounts(aws: Any, *accounts: dict[str, Any]) -> None:
+    data, _ = saved()
+    data["accounts"] = [*data["accounts"], *accounts]
+    aws.client("ssm").put_parameter(
+        Name=PARAMETER, Value=yaml.safe_dump(data), Type="String", Overwrite=True
+    )
+
+
+def test_a_meta_ad_account_connects_with_its_saved_audiences(
+    stack: dict[str, Any], aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeGraph() as g:
+        v = connect.GRAPH_VERSION
+        repoint(monkeypatch, "meta", g.url, f"/{v}/dialog/oauth", f"/{v}/oauth/access_token")
+        developer_app(aws, "meta", "meta-app", "meta-secret")
+        door = meta_oauth(g, CALLBACK)
+
+        @g.route("GET", r"/v\d+\.\d+/me/adaccounts")
+        def ad_accounts(req: Any) -> Any:
+            if req.query.get("access_token") != g.user_tokens["long"]:
+                return 400, {"error": {"message": "Invalid OAuth access token.", "code": 190}}, {}
+            rows = [{"id": "act_777", "name": "Cyclia Ads", "currency": "EUR", "account_status": 1}]
+            return 200, {"data": rows}, {}
+
+        @g.route("GET", r"/v\d+\.\d+/act_777/saved_audiences")
+        def audiences(req: Any) -> Any:
+            return 200, {"data": [{"id": "2385", "name": "Fans FR 25-45"}]}, {}
+
+        browser = stack["browser"]
+        authorize = start(browser, "meta-ads")
+        assert "ads_management" in parse_qs(urlsplit(authorize).query)["scope"][0]
+        refused = browser.go("GET", consent(authorize))  # no Page yet: nothing to boost
+        assert refused.status == 400 and "connect a facebook or instagram account first" in (
+            unescape(str(refused.body))
+        )
+        with_accounts(
+            aws,
+            {
+                "network": "facebook",
+                "id": "fb",
+                "page_id": g.PAGE,
+                "secret": "ssm:/portevoix/facebook/fb",
+            },
+        )
+        done = browser.go("GET", consent(start(browser, "meta-ads")))
+        assert done.status == 200 and "is connected" in str(done.body), done.body
+        (entry,) = saved()[0]["boosts"]["ad_accounts"]
+        assert entry["id"] == "meta-ads" and entry["ad_account"] == "act_777"
+        assert entry["boosts"] == ["fb"] and entry["audiences"] == {"fans-fr-25-45": "2385"}
+        kind, value = ssm_secret(aws, "/portevoix/meta-ads/meta-ads")
+        assert kind == "SecureString" and json.loads(value)["access_token"] == "meta-long-user"
+        page = browser.go("GET", "/accounts")
+        assert 'data-ad-account="meta-ads"' in str(page.body) and "fans-fr-25-45" in str(page.body)
+        assert door  # the consent page was the documented one
+
+
+def test_a_linkedin_ad_account_connects_with_its_campaign_group(
+    stack: dict[str, Any], aws: Any, linkedin: Any
+) -> None:
+    developer_app(aws, "linkedin", "li-client", "li-secret")
+
+    @linkedin.route("GET", r"/rest/adAccounts")
+    def search(req: Any) -> Any:
+        assert req.query.get("q") == "search"
+        return 200, {"elements": [{"id": 5001, "name": "Cyclia", "currency": "EUR"}]}, {}
+
+    @linkedin.route("GET", r"/rest/adAccounts/5001/adCampaignGroups")
+    def groups(req: Any) -> Any:
+        return 200, {"elements": [{"id": 600, "name": "Default Campaign Group"}]}, {}
+
+    with_accounts(
+        aws,
+        {
+            "network": "linkedin",
+            "id": "li",
+            "organization": FakeLinkedIn.ORG,
+            "secret": "ssm:/portevoix/linkedin/li",
+        },
+    )
+    browser = stack["browser"]
+    authorize = start(browser, "linkedin-ads")
+    assert parse_qs(urlsplit(authorize).query)["scope"] == [connect.LINKEDIN_ADS_SCOPES]
+    done = browser.go("GET", consent(authorize))
+    assert done.status == 200 and "is connected" in str(done.body), done.body
+    (entry,) = saved()[0]["boosts"]["ad_accounts"]
+    assert entry["ad_account"] == "5001" and entry["campaign_group"] == "600"
+    assert entry["boosts"] == ["li"] and entry["audiences"] == {}

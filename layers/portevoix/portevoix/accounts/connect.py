@@ -42,7 +42,17 @@ from portevoix.networks.linkedin import REFRESH_URL
 
 LIFETIME = timedelta(minutes=15)
 NETWORKS = ("mastodon", "bluesky", "linkedin", "facebook", "instagram", "x")
-OAUTH_APP = {"linkedin": "linkedin", "facebook": "meta", "instagram": "meta", "x": "x"}
+OAUTH_APP = {
+    "linkedin": "linkedin",
+    "facebook": "meta",
+    "instagram": "meta",
+    "x": "x",
+    "meta-ads": "meta",
+    "linkedin-ads": "linkedin",
+}
+# Ad accounts (paid boosts) connect through the same apps, into boosts.ad_accounts.
+AD_NETWORKS = {"meta-ads": "meta", "linkedin-ads": "linkedin"}
+LINKEDIN_ADS_SCOPES = "r_ads rw_ads r_ads_reporting"
 MASTODON_SCOPES = "read write"
 X_SCOPES = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
 LINKEDIN_SCOPES = (
@@ -54,6 +64,7 @@ META_SCOPES = {
     "pages_manage_engagement,pages_read_user_content,business_management",
     "instagram": "pages_show_list,pages_read_engagement,instagram_basic,"
     "instagram_content_publish,instagram_manage_comments,business_management",
+    "meta-ads": "ads_management,ads_read,business_management",
 }
 GRAPH_VERSION = "v25.0"
 LINKEDIN_VERSION = "202603"
@@ -250,6 +261,8 @@ def begin(config: Any, network: str, email: str, redirect_uri: str, form: dict[s
             params.update(scope=X_SCOPES, code_challenge=challenge, code_challenge_method="S256")
         elif network == "linkedin":
             params["scope"] = LINKEDIN_SCOPES
+        elif network == "linkedin-ads":
+            params["scope"] = LINKEDIN_ADS_SCOPES
         else:
             params["scope"] = META_SCOPES[network]
         url = ends["authorize"]
@@ -259,6 +272,9 @@ def begin(config: Any, network: str, email: str, redirect_uri: str, form: dict[s
 
 def _reconnecting(config: Any, network: str, key: str | None) -> str | None:
     """The configured account a "Reconnect" names (of this network), else None."""
+    if network in AD_NETWORKS:
+        ads = next((a for a in config.boosts.ad_accounts if a.id == key), None) if key else None
+        return ads.id if ads is not None and ads.network == AD_NETWORKS[network] else None
     every = [*config.accounts, *config.disabled_accounts]
     account = next((a for a in every if a.key == key), None) if key else None
     return account.key if account is not None and account.network == network else None
@@ -296,6 +312,10 @@ def callback(config: Any, query: dict[str, str], email: str) -> Outcome:
         return _x(config, session, record, code, app)
     if network == "linkedin":
         return _linkedin(config, session, record, code, app)
+    if network == "linkedin-ads":
+        return _linkedin_ads(config, session, record, code, app)
+    if network == "meta-ads":
+        return _meta_ads(config, session, record, code, app)
     return _meta(config, session, record, code, app)
 
 
@@ -452,9 +472,10 @@ def _linkedin(
     return _pick(config, record, choices)
 
 
-def _meta(
-    config: Any, session: Any, record: dict[str, Any], code: str, app: dict[str, str]
-) -> Outcome:
+def _meta_token(
+    session: Any, record: dict[str, Any], code: str, app: dict[str, str]
+) -> dict[str, Any]:
+    """The code for a user token, then that for a long-lived one (about 60 days)."""
     ends = ENDPOINTS["meta"]
     short = _call(
         session,
@@ -468,7 +489,7 @@ def _meta(
             "code": code,
         },
     )
-    long = _call(
+    return _call(
         session,
         "GET",
         ends["token"],
@@ -480,6 +501,13 @@ def _meta(
             "fb_exchange_token": short.get("access_token", ""),
         },
     )
+
+
+def _meta(
+    config: Any, session: Any, record: dict[str, Any], code: str, app: dict[str, str]
+) -> Outcome:
+    ends = ENDPOINTS["meta"]
+    long = _meta_token(session, record, code, app)
     network = record["network"]
     url = f"{ends['api']}/{GRAPH_VERSION}/me/accounts"
     params: dict[str, Any] | None = {
@@ -518,6 +546,115 @@ def _meta(
             "in the Page's settings, then connect again"
         )
     return _pick(config, record, choices)
+
+
+def _meta_ads(
+    config: Any, session: Any, record: dict[str, Any], code: str, app: dict[str, str]
+) -> Outcome:
+    """The member's ad accounts (``/me/adaccounts``), each with its saved audiences."""
+    ends = ENDPOINTS["meta"]
+    long = _meta_token(session, record, code, app)
+    token = long.get("access_token", "")
+    stored = json.dumps({"access_token": token, "expires_at": _expires(long)})
+    api = f"{ends['api']}/{GRAPH_VERSION}"
+    found = _call(
+        session,
+        "GET",
+        f"{api}/me/adaccounts",
+        "listing your ad accounts",
+        params={"fields": "id,name,currency,account_status", "limit": 100, "access_token": token},
+    )
+    choices = []
+    for account in found.get("data") or []:
+        act = str(account.get("id") or "")
+        if not re.fullmatch(r"act_\d+", act):
+            continue
+        try:
+            saved = _call(
+                session,
+                "GET",
+                f"{api}/{act}/saved_audiences",
+                "reading its saved audiences",
+                params={"fields": "id,name", "limit": 100, "access_token": token},
+            )
+        except ConnectError:
+            saved = {}
+        audiences = {
+            _slug(a.get("name") or a["id"]): str(a["id"])
+            for a in saved.get("data") or []
+            if str(a.get("id", "")).isdigit()
+        }
+        fields = {"network": "meta", "ad_account": act, "audiences": audiences}
+        choices.append(_ad_choice("meta", fields, account, act, stored))
+    if not choices:
+        raise ConnectError(
+            "this Facebook user manages no ad account: ask the Business's admin to assign "
+            "you one (Business settings > Ad accounts), then connect again"
+        )
+    return _pick(config, record, choices)
+
+
+def _linkedin_ads(
+    config: Any, session: Any, record: dict[str, Any], code: str, app: dict[str, str]
+) -> Outcome:
+    """The member's active sponsored accounts, each with its first campaign group."""
+    ends = ENDPOINTS["linkedin"]
+    token = _exchange(session, ends["token"], record, code, app)
+    stored = json.dumps(
+        {"access_token": token.get("access_token", ""), "expires_at": _expires(token)}
+    )
+    headers = {
+        "Authorization": f"Bearer {token.get('access_token', '')}",
+        "LinkedIn-Version": LINKEDIN_VERSION,
+        "X-Restli-Protocol-Version": "2.0.0",
+    }
+    found = _call(
+        session,
+        "GET",
+        ends["api"] + "/rest/adAccounts?q=search&search=(status:(values:List(ACTIVE)))",
+        "listing your ad accounts",
+        headers=headers,
+    )
+    choices = []
+    for account in found.get("elements") or []:
+        number = str(account.get("id") or "")
+        if not number.isdigit():
+            continue
+        groups = _call(
+            session,
+            "GET",
+            f"{ends['api']}/rest/adAccounts/{number}/adCampaignGroups"
+            "?q=search&search=(status:(values:List(ACTIVE,DRAFT)))",
+            "reading its campaign groups",
+            headers=headers,
+        )
+        group = next((str(g["id"]) for g in groups.get("elements") or [] if g.get("id")), None)
+        if group is None:
+            continue
+        fields = {"network": "linkedin", "ad_account": number, "campaign_group": group}
+        choices.append(_ad_choice("linkedin", fields, account, number, stored))
+    if not choices:
+        raise ConnectError(
+            "this LinkedIn member has no active ad account with a campaign group: create them "
+            "in Campaign Manager (or ask its admin for a role), then connect again"
+        )
+    return _pick(config, record, choices)
+
+
+def _ad_choice(
+    app: str, fields: dict[str, Any], account: dict[str, Any], number: str, secret: str
+) -> Choice:
+    """One ad account offered: its name, number and currency; the API base when not the default."""
+    api = ENDPOINTS[app]["api"]
+    if api != DEFAULT_API[app]:
+        fields["base"] = api
+    label = f"{account.get('name') or number} ({number}, {account.get('currency', '?')})"
+    return Choice(label, fields, secret)
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:40] or "audience"
 
 
 def _pick(config: Any, record: dict[str, Any], choices: list[Choice]) -> Outcome:
@@ -601,6 +738,8 @@ def _scope(jwt: str) -> str | None:
 
 def complete(config: Any, record: dict[str, Any], choice: Choice) -> Outcome:
     """Store the token and add (or update) the account in the configuration."""
+    if record["network"] in AD_NETWORKS:
+        return _complete_ads(config, record, choice)
     text, version = configstore.current()
     network = choice.fields["network"]
     key = record.get("account") or _new_key(config, network, choice.fields)
@@ -624,6 +763,57 @@ def complete(config: Any, record: dict[str, Any], choice: Choice) -> Outcome:
         based_on=version,
         by=record.get("email") or "studio",
         note=f"connected {network} {choice.label}",
+    )
+    return Outcome(network, account=key, label=choice.label)
+
+
+def _complete_ads(config: Any, record: dict[str, Any], choice: Choice) -> Outcome:
+    """An ad account into ``boosts.ad_accounts``: it may boost every account of its networks."""
+    from portevoix.core.config import AD_NETWORKS as BOOSTED
+
+    network = record["network"]
+    fields = dict(choice.fields)
+    kind = fields.pop("network")
+    existing = next(
+        (a for a in config.boosts.ad_accounts if a.ad_account == fields["ad_account"]), None
+    )
+    key = record.get("account") or (existing.id if existing else None)
+    if key is None:
+        taken = {a.id for a in config.boosts.ad_accounts}
+        key = next(
+            c for c in (network, *(f"{network}-{n}" for n in range(2, 100))) if c not in taken
+        )
+    boosted = [a.key for a in config.all_accounts if a.network in BOOSTED[kind]]
+    if not boosted:
+        raise ConnectError(
+            f"connect a {' or '.join(BOOSTED[kind])} account first: the ad account pays for "
+            "boosts of its posts"
+        )
+    text, version = configstore.current()
+    ref = secret_ref(network, key)
+    secrets.store(ref, choice.secret)
+    found = fields.pop("audiences", {})
+
+    def change(data: dict[str, Any]) -> None:
+        rules = data.get("boosts") or {}
+        data["boosts"] = rules
+        ads = rules.get("ad_accounts") or []
+        rules["ad_accounts"] = ads
+        entry = next((a for a in ads if a.get("id") == key), None)
+        if entry is None:
+            entry = {"id": key, "network": kind, "boosts": boosted}
+            ads.append(entry)
+        entry.update(fields)
+        entry["audiences"] = {**found, **(entry.get("audiences") or {})}
+        entry["secret"] = ref
+        entry.pop("enabled", None)
+
+    new_text = configstore.edited(text, change)
+    configstore.save(
+        new_text,
+        based_on=version,
+        by=record.get("email") or "studio",
+        note=f"connected the ad account {choice.label}",
     )
     return Outcome(network, account=key, label=choice.label)
 

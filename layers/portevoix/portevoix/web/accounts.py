@@ -22,6 +22,8 @@ LABELS = {
     "facebook": "Facebook",
     "instagram": "Instagram",
     "x": "X",
+    "meta-ads": "Meta Ads",
+    "linkedin-ads": "LinkedIn Ads",
 }
 
 
@@ -51,6 +53,18 @@ def accounts_page(ctx: Ctx) -> Response:
         }
         for a in (*ctx.config.accounts, *ctx.config.disabled_accounts)
     ]
+    ads = [
+        {
+            "key": a.id,
+            "network": f"{a.network}-ads",
+            "label": LABELS[f"{a.network}-ads"],
+            "what": f"{a.ad_account} · {', '.join(a.boosts)}",
+            "enabled": a.enabled,
+            "connectable": True,
+            "audiences": sorted(a.audiences),
+        }
+        for a in ctx.config.boosts.ad_accounts
+    ]
     from datetime import datetime
 
     from portevoix.core.i18n import format_number
@@ -77,10 +91,10 @@ def accounts_page(ctx: Ctx) -> Response:
                 last=format_number(drawn["last"], ctx.lang),
             )
         row["audience"] = drawn
-    return ctx.page("accounts.html", rows=rows, networks=LABELS)
+    return ctx.page("accounts.html", rows=rows, ads=ads, networks=LABELS)
 
 
-@route("GET", r"/accounts/connect/(?P<network>[a-z]+)")
+@route("GET", r"/accounts/connect/(?P<network>[a-z-]+)")
 def connect_form(ctx: Ctx, network: str) -> Response:
     return _form(ctx, network, ctx.request.query, None, 200)
 
@@ -114,7 +128,7 @@ def _form(
     )
 
 
-@route("POST", r"/accounts/connect/(?P<network>[a-z]+)")
+@route("POST", r"/accounts/connect/(?P<network>[a-z-]+)")
 def connect_start(ctx: Ctx, network: str) -> Response:
     from portevoix.accounts import connect
     from portevoix.core.errors import ConfigError, ConnectError
