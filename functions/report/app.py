@@ -84,6 +84,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             from portevoix.publishing import boosts
 
             launched = boosts.sweep(config, when)
+        from portevoix.contests import contest
+
+        entries = contest.collect(config, when)  # one Query when no contest runs
         result = {
             "job": job,
             "sent": (1 if notified else 0) + len(escalated),
@@ -92,6 +95,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "released": len(held["released"]),
             "episode_closed": bool(closed),
             "boosts": launched,
+            "contest_entries": entries["new"],
         }
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))

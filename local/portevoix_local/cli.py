@@ -731,8 +731,8 @@ def _post_import(args: argparse.Namespace, config: Any) -> int:
     return EXIT_OK
 
 
-def _read_draft(file: str, config: Any) -> Any:
-    """A post file as a draft, or one line naming the file, the place and the fix (exit 2)."""
+def _read_yaml(file: str, what: str) -> dict[str, Any]:
+    """A YAML mapping from ``file``, or one line naming the file, the place and the fix."""
     import yaml
 
     try:
@@ -749,9 +749,13 @@ def _read_draft(file: str, config: Any) -> Any:
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigErrorForCli(f"{file}{where}: not valid YAML: {problem}") from None
     if not isinstance(data, dict):
-        raise ConfigErrorForCli(
-            f"{file}: a post is a mapping (author:, title:, at:, variants:); see the README"
-        )
+        raise ConfigErrorForCli(f"{file}: {what}; see the README")
+    return data
+
+
+def _read_draft(file: str, config: Any) -> Any:
+    """A post file as a draft, or one line naming the file, the place and the fix (exit 2)."""
+    data = _read_yaml(file, "a post is a mapping (author:, title:, at:, variants:)")
     draft = posts.parse_draft(data, config, source=file)
     when = posts.scheduled_utc(draft, config.tz, datetime.now(UTC))
     if draft.at is not None and when < datetime.now(UTC):
@@ -922,6 +926,71 @@ def _boosts_list(args: argparse.Namespace) -> int:
             f"{r['spent']} of {r['budget']}  reach {r['reach'] if r['reach'] is not None else '-'}"
             f"  {r['clicks']} clicks{'  ' + r['error'] if r['error'] else ''}"
         )
+    return EXIT_OK
+
+
+def cmd_contest(args: argparse.Namespace) -> int:
+    """Contests against the running local stack; ``verify`` needs nothing but the file."""
+    from portevoix.contests import contest, draw
+
+    if args.action == "verify":
+        data = _read_yaml(args.file, "a draw is the JSON object of the contest's draw.json")
+        ok = draw.verify(data)
+        won, subs = draw.result(
+            data.get("seed", ""),
+            list(data.get("eligible") or []),
+            int(data.get("winners_count") or 0),
+            int(data.get("substitutes_count") or 0),
+            int(data.get("draw") or 1),
+        )
+        print(json.dumps({"valid": ok, "winners": won, "substitutes": subs}, indent=2))
+        return EXIT_OK if ok else EXIT_PARTIAL
+    config, info = _connected(args)
+    who = getattr(args, "as_email", None) or config.team[0].email
+    if args.action == "create":
+        data = _read_yaml(args.file, "a contest is a mapping (title:, posts:, starts:, ends:...)")
+        created = contest.create(config, contest.parse(data, config, source=args.file), by=who)
+        result = {
+            "contest_id": created["contest_id"],
+            "status": created["status"],
+            "commitment": created["commitment"],
+            "salt": created["salt"],
+            "public_page": f"{info['url']}/c/{created['contest_id']}",
+        }
+        print(
+            json.dumps(result, indent=2)
+            if args.json
+            else (
+                f"Contest {result['contest_id']} ({result['status']}): commitment "
+                f"{result['commitment']} published on {result['public_page']}"
+            )
+        )
+        return EXIT_OK
+    if args.action == "list":
+        rows = contest.listed()
+        if args.json:
+            print(json.dumps(rows, indent=2, ensure_ascii=False, default=str))
+        for c in rows if not args.json else []:
+            print(
+                f"{c['contest_id']}  {c['status']:9} {c['starts']} -> {c['ends']}  "
+                f"{int(c.get('eligible') or 0)} valid  {c['title']}"
+            )
+        if not rows and not args.json:
+            print("No contest yet: `portevoix contest create FILE`.")
+        return EXIT_OK
+    if args.action == "collect":
+        print(json.dumps(contest.collect(config), indent=2, default=str))
+        return EXIT_OK
+    if args.action == "draw":
+        done = contest.run_draw(
+            config, args.id, by=who, redraw=args.redraw, reason=args.reason or ""
+        )
+        print(json.dumps(done, indent=2, ensure_ascii=False, default=str))
+    elif args.action == "announce":
+        post = contest.announce(config, args.id, by=who)
+        print(f"Announcement {post['post_id']}: waiting for approval.")
+    else:
+        print(json.dumps(contest.message_winners(config, args.id, by=who), indent=2))
     return EXIT_OK
 
 
@@ -1366,6 +1435,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for action in post_names:
         post_actions.choices[action].set_defaults(func=cmd_post)
+
+    contests = sub.add_parser("contest", help="contests (jeux-concours) and their draws")
+    contest_actions = contests.add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = contest_actions.add_parser("create", help="declare one and publish its commitment")
+    p.add_argument("file", help="YAML: title, posts, starts, ends, entry, winners, rules_url")
+    p.add_argument("--as", dest="as_email", help="who declares it (default: the first member)")
+    p.add_argument("--json", action="store_true")
+    p = contest_actions.add_parser("list", help="every contest, its status and valid entries")
+    p.add_argument("--json", action="store_true")
+    contest_actions.add_parser("collect", help="read the running contests' entries now")
+    p = contest_actions.add_parser("draw", help="draw the winners (the same draw if made)")
+    p.add_argument("id")
+    p.add_argument("--redraw", action="store_true", help="a new draw, numbered and published")
+    p.add_argument("--reason", help="why (required with --redraw, published)")
+    p.add_argument("--as", dest="as_email")
+    p = contest_actions.add_parser("announce", help="the winners' post, sent for approval")
+    p.add_argument("id")
+    p.add_argument("--as", dest="as_email")
+    p = contest_actions.add_parser("message", help="answer each winner's entry, once")
+    p.add_argument("id")
+    p.add_argument("--as", dest="as_email")
+    p = contest_actions.add_parser("verify", help="check a published draw.json (anyone)")
+    p.add_argument("file", help="the contest's draw.json")
+    for action in ("create", "list", "collect", "draw", "announce", "message", "verify"):
+        contest_actions.choices[action].set_defaults(func=cmd_contest)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
     p.add_argument(

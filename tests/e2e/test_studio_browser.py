@@ -215,6 +215,28 @@ def sign_in(page: Any, base: str, home: Path, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/calendar$"))
 
 
+def published(stack: dict[str, Any], account: str, title: str, text: str) -> str:  # noqa: F811
+    """A post created, approved and published from the terminal; its id."""
+    draft = stack["tmp"] / f"{account}-{len(title)}.yaml"
+    draft.write_text(
+        yaml.safe_dump(
+            {
+                "author": "camille@cyclia.example",
+                "title": title,
+                "variants": {account: {"text": text}},
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    created = cli(stack["home"], "post", "create", str(draft), "--json")
+    assert created.returncode == 0, created.stderr
+    post_id = json.loads(created.stdout)["post_id"]
+    assert cli(stack["home"], "post", "approve", post_id).returncode == 0
+    wait_status(stack, post_id, "published")
+    return post_id
+
+
 def masto_statuses(api: str, username: str) -> list[dict[str, Any]]:
     from tests.integration.test_mastodon import as_user
 
@@ -705,23 +727,7 @@ def test_a_boost_asked_for_on_the_post_page_is_approved_with_its_budget_and_runs
             tmp_path, api, accounts=[facebook], sections={"boosts": rules}, env_extra=tokens
         ) as stack:
             base, home = stack["info"]["url"], stack["home"]
-            draft = tmp_path / "fb.yaml"
-            draft.write_text(
-                yaml.safe_dump(
-                    {
-                        "author": "camille@cyclia.example",
-                        "title": "Urban 3",
-                        "variants": {"fb": {"text": "L'Urban 3 est arrivé en boutique !"}},
-                    },
-                    allow_unicode=True,
-                ),
-                encoding="utf-8",
-            )
-            created = cli(home, "post", "create", str(draft), "--json")
-            assert created.returncode == 0, created.stderr
-            post_id = json.loads(created.stdout)["post_id"]
-            assert cli(home, "post", "approve", post_id).returncode == 0
-            wait_status(stack, post_id, "published")
+            post_id = published(stack, "fb", "Urban 3", "L'Urban 3 est arrivé en boutique !")
             meta.stories.update(p["id"] for p in graph.posts)
 
             with sync_playwright() as p:
@@ -774,3 +780,125 @@ def test_a_boost_asked_for_on_the_post_page_is_approved_with_its_budget_and_runs
     finally:
         graph.close()
         meta.close()
+
+
+@pytest.mark.slow
+def test_a_contest_from_its_page_to_a_draw_anyone_can_check(
+    stack: dict[str, Any],  # noqa: F811
+) -> None:
+    """Declared from a file, entries read from Mastodon replies, counted live, drawn in the
+    studio; its public page (on a phone) shows the commitment from the start, then the seed,
+    and an entrant finds their own result; the published draw.json reruns to the same winners."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    import requests
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.integration.test_contests import dev_user, reply
+    from tests.unit.test_contests import rerun
+
+    chromium()
+    axe_script()
+    base, home, api, tmp = stack["info"]["url"], stack["home"], stack["api"], stack["tmp"]
+    post_id = published(stack, "masto", "Concours Urban 3", "Concours ! Répondez avec #Urban3")
+    (status,) = alice_statuses(api)
+
+    def paris_now() -> datetime:  # the brand's zone, as the contest file is written
+        return datetime.now(ZoneInfo("Europe/Paris")).replace(tzinfo=None, microsecond=0)
+
+    paris = paris_now()
+    ends = paris + timedelta(seconds=12)
+    spec = tmp / "contest.yaml"
+    spec.write_text(
+        yaml.safe_dump(
+            {
+                "title": "Gagnez un Urban 3",
+                "posts": [post_id],
+                "starts": paris.isoformat(timespec="seconds"),
+                "ends": ends.isoformat(timespec="seconds"),
+                "late_minutes": 0,
+                "entry": {"hashtag": "#Urban3"},
+                "winners": 1,
+                "substitutes": 1,
+                "rules_url": "https://cyclia.example/reglement",
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
+    made = cli(home, "contest", "create", str(spec), "--json")
+    assert made.returncode == 0, made.stderr
+    contest_id = json.loads(made.stdout)["contest_id"]
+    commitment = json.loads(made.stdout)["commitment"]
+    reply(api, "bob_token", status["id"], "Je participe ! #Urban3")
+    reply(api, dev_user(api, "eve"), status["id"], "Moi aussi #urban3")
+    reply(api, "carol_token", status["id"], "#Urban3 (carol parle pour la marque)")
+    reply(api, dev_user(api, "dora"), status["id"], "Sans le hashtag")
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+        page = context.new_page()
+        sign_in(page, base, home, "camille@cyclia.example")
+        page.get_by_role("link", name="Concours", exact=True).click()
+        expect(page.locator(f"[data-contest='{contest_id}']")).to_contain_text("en cours")
+        accessible(page, "contests")
+        page.goto(base + f"/contests/{contest_id}")
+        page.get_by_role("button", name="Lire les participations maintenant").click()
+        expect(page.get_by_role("status")).to_contain_text("Participations lues")
+        expect(page.locator("[data-live]")).to_contain_text("2 participations valables")
+        excluded = page.locator("tr[data-entry=excluded]")
+        expect(excluded.filter(has_text="@dora")).to_contain_text("sans #urban3")
+        expect(excluded.filter(has_text="@carol")).to_contain_text("compte de l'équipe")
+        accessible(page, "contest")
+        shot(page, "contest")
+
+        public = browser.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        public.goto(base + f"/c/{contest_id}")
+        expect(public.locator("[data-commitment]")).to_have_text(commitment)
+        fits(public, "contest-public")
+        accessible(public, "contest-public")
+
+        while paris_now() <= ends:  # the end passes (late_minutes: 0)
+            time.sleep(0.5)
+        page.get_by_role("button", name="Lire les participations maintenant").click()
+        page.get_by_role("button", name="Tirer au sort").click()
+        expect(page.get_by_role("status")).to_contain_text("Tirage fait")
+        winner = page.locator("[data-winner]").first.inner_text().split()[0]
+        assert winner in ("@bob", "@eve")
+        accessible(page, "contest-drawn")
+        shot(page, "contest-drawn")
+
+        drawn = requests.get(base + f"/c/{contest_id}/draw.json", timeout=10).json()
+        assert drawn["commitment"] == commitment and len(drawn["eligible"]) == 2
+        assert rerun(tmp, drawn)["winners"] == drawn["winners"]
+
+        public.goto(base + f"/c/{contest_id}")
+        expect(public.locator("[data-seed]")).to_have_text(drawn["seed"])
+        public.get_by_label("Mon identifiant").fill(winner)
+        public.get_by_role("button", name="Calculer mon pseudonyme").click()
+        expect(public.get_by_role("status")).to_contain_text("Vous avez gagné")
+        fits(public, "contest-public-drawn")
+        accessible(public, "contest-public-drawn")
+        shot(public, "contest-public-drawn")
+
+        page.get_by_role("button", name="Préparer l'annonce des gagnants").click()
+        expect(page).to_have_url(re.compile(r"/posts/[\w-]+$"))
+        expect(page.locator("[data-network-status=masto] .text")).to_contain_text(winner)
+
+        # The form: a contest that ends before it starts is refused, what was typed stays.
+        page.goto(base + "/contests")
+        page.get_by_label("Titre").fill("Quiz de Noël")
+        page.get_by_label(re.compile("Concours Urban 3")).check()
+        page.get_by_label("Fin").fill("2020-01-01T10:00")
+        page.get_by_label("Adresse du règlement").fill("https://cyclia.example/quiz")
+        page.get_by_role("button", name="Créer et publier l'engagement").click()
+        expect(page.get_by_role("alert")).to_contain_text("ends: must be after starts")
+        expect(page.get_by_label("Titre")).to_have_value("Quiz de Noël")
+        accessible(page, "contest-form-error")
+        page.get_by_label("Fin").fill((paris + timedelta(days=7)).isoformat(timespec="minutes"))
+        page.get_by_role("button", name="Créer et publier l'engagement").click()
+        expect(page.get_by_role("status")).to_contain_text("Concours créé")
+        on_phone(browser, context, base, {"contests-phone": "/contests"})
+        browser.close()

@@ -99,6 +99,10 @@ class Brand(_Model):
 class Member(_Model):
     email: Email
     name: str = ""
+    handles: list[str] = Field(
+        default_factory=list,
+        description="Their own accounts on the networks (@name): they cannot win contests.",
+    )
     language: Language | None = None
     digest: bool = True
     report: bool = Field(default=True, description="Receives the weekly report.")

@@ -133,6 +133,10 @@ class BoostError(PortevoixError):
     """A paid boost that cannot be asked for, approved or launched: the message says why."""
 
 
+class ContestError(PortevoixError):
+    """A contest that cannot be declared, read or drawn as asked: the message says why."""
+
+
 class MediaError(PostError):
     """An image refused: wrong type, too big, or not what it claims to be."""
 

@@ -334,3 +334,12 @@ class Network:
     def audience(self) -> Audience:
         """Followers (following, posts) of this account, as of now."""
         raise Unsupported(self.account_id, f"{self.name} gives no audience figures here")
+
+    def replies_to(self, ref: str) -> list[Mention]:
+        """Every reply (or comment) under the post ``ref``, each with ``extra["author_id"]``
+        and, where the network says, ``extra["author_created_at"]`` (a contest's entries)."""
+        raise Unsupported(self.account_id, f"{self.name} replies cannot be read for a contest")
+
+    def reposted_by(self, ref: str) -> set[str] | None:
+        """The ``author_id`` of everyone who reposted ``ref``; None where the network hides it."""
+        return None

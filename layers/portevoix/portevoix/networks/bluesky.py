@@ -33,6 +33,8 @@ from portevoix.networks.base import (
 )
 
 POST = "app.bsky.feed.post"
+SCAN_LIMIT = 2000  # repos read directly when a self-hosted PDS has no AppView
+SCAN_PAGES = 5  # 500 newest records per repo and collection
 # Direct messages live on Bluesky's chat service; the PDS forwards calls carrying this header.
 CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
@@ -387,6 +389,115 @@ class Bluesky(Network):
         return mentions, json.dumps(state, sort_keys=True) if state else cursor
 
     # -- direct messages (the chat service, through the PDS) -----------------------------
+
+    # -- a contest's entries ---------------------------------------------------
+
+    def replies_to(self, ref: str) -> list[Mention]:
+        """The thread under ``ref`` (``app.bsky.feed.getPostThread``); a PDS without an
+        AppView is read directly: the replies in the repos it hosts (``SCAN_LIMIT`` at most)."""
+        try:
+            data = self._appview(
+                "app.bsky.feed.getPostThread", {"uri": ref, "depth": 1000, "parentHeight": 0}
+            )
+        except (Rejected, TransientError) as exc:
+            if "AppView" not in str(exc):
+                raise
+            return [
+                self._entry({**record, "author": author})
+                for record, author in self._scan(
+                    POST, lambda v: ((v.get("reply") or {}).get("root") or {}).get("uri") == ref
+                )
+            ]
+        found, stack = [], list((data.get("thread") or {}).get("replies") or [])
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict) and node.get("post"):  # not a blocked or deleted view
+                found.append(self._entry(node["post"]))
+                stack.extend(node.get("replies") or [])
+        return found
+
+    def reposted_by(self, ref: str) -> set[str] | None:
+        try:
+            dids: set[str] = set()
+            params: dict[str, Any] = {"uri": ref, "limit": 100}
+            for _ in range(100):
+                data = self._appview("app.bsky.feed.getRepostedBy", params)
+                dids.update(a.get("did", "") for a in data.get("repostedBy") or [])
+                if not data.get("cursor"):
+                    break
+                params["cursor"] = data["cursor"]
+            return dids
+        except (Rejected, TransientError) as exc:
+            if "AppView" not in str(exc):
+                raise
+            return {
+                author["did"]
+                for _, author in self._scan(
+                    "app.bsky.feed.repost", lambda v: (v.get("subject") or {}).get("uri") == ref
+                )
+            }
+
+    def _entry(self, post: dict[str, Any]) -> Mention:
+        author = post.get("author") or {}
+        mention = self._mention(post, "reply")
+        facets = (post.get("record") or {}).get("facets") or []
+        mention.extra.update(
+            author_id=author.get("did", ""),
+            author_created_at=iso_or_none(author.get("createdAt")),
+            mentions=[
+                f.get("did", "")
+                for facet in facets
+                for f in facet.get("features") or []
+                if f.get("$type") == "app.bsky.richtext.facet#mention"
+            ],
+            own=author.get("did") == self.did,
+        )
+        return mention
+
+    def _scan(self, collection: str, wanted: Any) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(record, author) of the ``collection`` records ``wanted`` in every repo of the PDS."""
+        repos: list[str] = []
+        params: dict[str, Any] = {"limit": 1000}
+        while True:
+            page = self._xrpc("GET", "com.atproto.sync.listRepos", params=params) or {}
+            repos += [r["did"] for r in page.get("repos") or [] if r.get("active", True)]
+            if len(repos) > SCAN_LIMIT:
+                raise TransientError(
+                    self.account_id,
+                    f"the AppView behind {self.base} is unavailable and its PDS hosts more than "
+                    f"{SCAN_LIMIT} accounts: the entries will be read when it answers again",
+                )
+            if not page.get("cursor") or not page.get("repos"):
+                break
+            params["cursor"] = page["cursor"]
+        found = []
+        for did in repos:
+            handle = None
+            query: dict[str, Any] = {"repo": did, "collection": collection, "limit": 100}
+            for _ in range(SCAN_PAGES):
+                page = self._xrpc("GET", "com.atproto.repo.listRecords", params=query) or {}
+                for record in page.get("records") or []:
+                    if not wanted(record.get("value") or {}):
+                        continue
+                    if handle is None:
+                        described = self._xrpc(
+                            "GET", "com.atproto.repo.describeRepo", params={"repo": did}
+                        )
+                        handle = (described or {}).get("handle") or did
+                    found.append(
+                        (
+                            {
+                                "uri": record["uri"],
+                                "cid": record.get("cid"),
+                                "record": record["value"],
+                            },
+                            {"did": did, "handle": handle},
+                        )
+                    )
+                if not page.get("cursor"):
+                    break
+                query["cursor"] = page["cursor"]
+        return found
 
     def _chat_call(self, method: str, nsid: str, **kwargs: Any) -> Any:
         """A chat.bsky.* call: the PDS proxies it to Bluesky's chat service."""

@@ -183,6 +183,19 @@ class GraphPages(GraphNetwork):
                 return
             params["after"] = after
 
+    def replies_to(self, ref: str) -> list[Any]:
+        """Every comment under the post (page after page), its author's id as ``author_id``."""
+        found = []
+        for c in self._comments(ref, Watermark(None)):
+            created = iso_or_none(c.get(self.time_field)) or ""
+            if self._own(c):
+                continue
+            mention = self._comment(c, {"id": ref}, created)
+            author = c.get("from") or {}
+            mention.extra["author_id"] = str(author.get("id") or c.get("username") or "")
+            found.append(mention)
+        return found
+
     def reply(self, to_ref: str, text: str, key: str) -> Any:
         if to_ref.startswith("dm:"):  # a direct message: the Send API, in its conversation
             return self._message(to_ref[3:], text)

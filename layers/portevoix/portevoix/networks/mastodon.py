@@ -178,6 +178,38 @@ class Mastodon(Network):
             extra={"language": status.get("language"), "visibility": status.get("visibility")},
         )
 
+    def replies_to(self, ref: str) -> list[Mention]:
+        """The thread under ``ref`` (``GET /api/v1/statuses/:id/context``, its descendants:
+        docs.joinmastodon.org/methods/statuses/#context)."""
+        context = self._call("GET", f"/api/v1/statuses/{ref}/context") or {}
+        me = str(self.me().get("id"))
+        found = []
+        for status in context.get("descendants") or []:
+            account = status.get("account") or {}
+            mention = self._mention(status, "reply")
+            mention.extra.update(
+                author_id=str(account.get("id", "")),
+                author_created_at=iso_or_none(account.get("created_at")),
+                mentions=["@" + m.get("acct", "") for m in status.get("mentions") or []],
+                own=str(account.get("id")) == me,
+            )
+            found.append(mention)
+        return found
+
+    def reposted_by(self, ref: str) -> set[str] | None:
+        """``GET /api/v1/statuses/:id/reblogged_by``, page after page (its Link header)."""
+        ids: set[str] = set()
+        url: str | None = f"{self.base}/api/v1/statuses/{ref}/reblogged_by?limit=80"
+        for _ in range(50):
+            if not url:
+                break
+            resp = self.http.request(
+                "GET", url, headers={"Authorization": f"Bearer {self.token()}"}
+            )
+            ids.update(str(a.get("id", "")) for a in resp.json() or [])
+            url = (resp.links.get("next") or {}).get("url")
+        return ids
+
     # -- writing -------------------------------------------------------------
 
     def _upload(self, media: Any) -> str:

@@ -721,8 +721,9 @@ def static(ctx: Ctx, name: str) -> Response:
     )
 
 
-# The Accounts, Crisis, Inbox and Settings pages register their routes in this table too.
+# The Accounts, Contests, Crisis, Inbox and Settings pages register their routes here too.
 from portevoix.web import accounts as _accounts  # noqa: E402, F401
+from portevoix.web import contests as _contests  # noqa: E402, F401
 from portevoix.web import crisis as _crisis  # noqa: E402, F401
 from portevoix.web import inbox as _inbox  # noqa: E402, F401
 from portevoix.web import settings as _settings  # noqa: E402, F401

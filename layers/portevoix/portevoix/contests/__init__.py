@@ -1,0 +1,1 @@
+"""Contests (jeux-concours): entries read from the networks, a draw anyone can check."""
