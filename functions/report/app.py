@@ -87,6 +87,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from portevoix.contests import contest
 
         entries = contest.collect(config, when)  # one Query when no contest runs
+        letters: dict[str, Any] = {}
+        if config.newsletter.enabled:  # an interrupted enqueueing resumed, sent issues closed
+            from portevoix.newsletter import issues
+
+            letters = issues.sweep(config, when)
         result = {
             "job": job,
             "sent": (1 if notified else 0) + len(escalated),
@@ -96,6 +101,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "episode_closed": bool(closed),
             "boosts": launched,
             "contest_entries": entries["new"],
+            "newsletter": letters,
         }
     result["recipients"] = sum(len(s["to"]) for s in sent)
     telemetry.record(metrics, "report", EmailsSent=result.get("sent", 0))

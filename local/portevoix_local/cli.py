@@ -222,7 +222,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_cost(args: argparse.Namespace) -> int:
 
     config, _ = _load(args.config)
-    for name in ("items_per_day", "mentions_per_day", "posts_per_week"):
+    for name in (
+        "items_per_day",
+        "mentions_per_day",
+        "posts_per_week",
+        "contest_entries",
+        "subscribers",
+    ):
         value = getattr(args, name)
         if value is not None and value < 0:
             raise ConfigErrorForCli(f"--{name.replace('_', '-')} must not be negative")
@@ -231,6 +237,8 @@ def cmd_cost(args: argparse.Namespace) -> int:
         items_per_day=args.items_per_day,
         mentions_per_day=args.mentions_per_day,
         posts_per_week=args.posts_per_week,
+        contest_entries=args.contest_entries,
+        subscribers=args.subscribers,
     )
     est = cost.estimate(workload)
     print(json.dumps(est.to_dict(), indent=2) if args.json else cost.render(est))
@@ -994,6 +1002,27 @@ def cmd_contest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_newsletter(args: argparse.Namespace) -> int:
+    """The newsletter against the running local stack: its subscribers, the sending."""
+    from portevoix.newsletter import issues, subscribers
+
+    config, _ = _connected(args)
+    if args.action == "send":  # what `local serve` does every few seconds, now
+        result = issues.drain(config, visibility=args.visibility)
+        print(json.dumps(result, indent=2))
+        return EXIT_OK
+    state = {
+        "enabled": config.newsletter.enabled,
+        "subscribers": subscribers.counts(),
+        "issues": [
+            {k: i.get(k) for k in ("issue_id", "status", "recipients", "sent", "uncertain")}
+            for i in store.query_gsi1(issues.INDEX)
+        ],
+    }
+    print(json.dumps(state, indent=2, default=str))
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
@@ -1281,6 +1310,16 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_argument(
         "--posts-per-week", type=float, help="posts a week (default: the charter's target)"
     )
+    price.add_argument(
+        "--contest-entries",
+        type=float,
+        help="contest entries a month, read while a week-long contest runs (default 500)",
+    )
+    price.add_argument(
+        "--subscribers",
+        type=float,
+        help="newsletter subscribers (default: 1,000 when the newsletter is on, else 0)",
+    )
     accounts = sub.add_parser("accounts", help="the network accounts of the configuration")
     actions = accounts.add_subparsers(dest="action", required=True, metavar="ACTION")
     command(actions, "check", "check every account's credentials and expiry", cmd_accounts)
@@ -1460,6 +1499,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="the contest's draw.json")
     for action in ("create", "list", "collect", "draw", "announce", "message", "verify"):
         contest_actions.choices[action].set_defaults(func=cmd_contest)
+
+    letter = sub.add_parser("newsletter", help="the newsletter: subscribers, issues, sending")
+    letter_actions = letter.add_subparsers(dest="action", required=True, metavar="ACTION")
+    letter_actions.add_parser("status", help="subscribers by status, each issue and its counts")
+    p = letter_actions.add_parser("send", help="send the queued batches now (resumes a stop)")
+    p.add_argument("--visibility", type=int, default=30, help="seconds a taken batch is hidden")
+    for action in ("status", "send"):
+        letter_actions.choices[action].set_defaults(func=cmd_newsletter)
 
     p = sub.add_parser("demo", help="a self-contained run on bundled sample feeds")
     p.add_argument(

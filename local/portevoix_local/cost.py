@@ -47,6 +47,14 @@ USAGE: dict[str, float] = {
     "post.wru_per_network": 7.5,
     "post.lambda_invocations_per_network": 3,
     "post.emails": 2,  # the approval request and the result
+    # a contest's entry: stored once; the week's 672 collections read them all (0.5 KB each,
+    # eventually consistent: 0.5 RRU per 4 KB)
+    "contest.wru_per_entry": 1.0,
+    "contest.rru_per_entry_run": 0.0625,
+    # a newsletter recipient: the subscriber read, its marker claimed then marked sent
+    "newsletter.rru_per_email": 1.0,
+    "newsletter.wru_per_email": 2.0,
+    "newsletter.lambda_ms_per_email": 12,  # build + SES call, the pacing's waits apart
 }
 
 ASSUMED: dict[str, float] = {
@@ -112,6 +120,10 @@ class Workload:
     config_bytes: int = 0  # the configuration as stored (compact YAML): its SSM tier
     bedrock_model: str = ""  # inbox.bedrock's model when it is on
     log_retention_days: int = 14
+    contest_entries: float = 0.0  # a month
+    subscribers: float = 0.0
+    issues_per_month: float = 0.0
+    newsletter_rate: float = 10.0  # emails a second: the sender's (paced) duration
     guesses: list[str] = field(default_factory=list)
 
     @classmethod
@@ -122,8 +134,18 @@ class Workload:
         items_per_day: float | None = None,
         mentions_per_day: float | None = None,
         posts_per_week: float | None = None,
+        contest_entries: float | None = None,
+        subscribers: float | None = None,
     ) -> Workload:
         guesses = []
+        if contest_entries is None:
+            contest_entries = 500.0
+            guesses.append("500 contest entries a month (one week-long contest)")
+        letter = config.newsletter
+        if subscribers is None:
+            subscribers = 1000.0 if letter.enabled else 0.0
+            if letter.enabled:
+                guesses.append("1,000 newsletter subscribers")
         feeds = len(config.feeds)
         runs = HOURS * 4  # the veille schedule: every 15 minutes
         fetches = sum(
@@ -179,6 +201,10 @@ class Workload:
             accounts=len(config.accounts),
             config_bytes=_stored_size(config),
             bedrock_model=config.inbox.bedrock.model_id if config.inbox.bedrock.enabled else "",
+            contest_entries=contest_entries,
+            subscribers=subscribers,
+            issues_per_month=(WEEKS if letter.frequency == "weekly" else 1.0) if subscribers else 0,
+            newsletter_rate=letter.rate_per_second,
             guesses=guesses,
         )
 
@@ -262,8 +288,16 @@ def estimate(w: Workload) -> Estimate:
         + reports * 14 * w.mentions_per_day * u["report.lambda_ms_per_mention"]
     )
     tasks = posts * u["post.lambda_invocations_per_network"] * w.networks_per_post
-    invocations = scheduled + reply_invocations + tasks + posts * a["post.api_requests"]
-    lambda_ms = veille_ms + reply_ms + report_ms + tasks * a["post.lambda_ms_per_task"]
+    letters = w.subscribers * w.issues_per_month  # newsletter emails
+    batches = letters / 50  # a queue message, a sender invocation
+    invocations = scheduled + reply_invocations + tasks + posts * a["post.api_requests"] + batches
+    lambda_ms = (
+        veille_ms
+        + reply_ms
+        + report_ms
+        + tasks * a["post.lambda_ms_per_task"]
+        + letters * max(u["newsletter.lambda_ms_per_email"], 1000 / w.newsletter_rate)
+    )
     gb_seconds = a["memory_gb"] * lambda_ms / 1000
 
     # DynamoDB
@@ -274,6 +308,9 @@ def estimate(w: Workload) -> Estimate:
         + posts * n * u["post.wru_per_network"]
         + DAYS * posts_in_window * n * u["engagement.wru_per_post"]
         + DAYS * w.accounts * u["audience.wru_per_account_day"]
+        + w.contest_entries * u["contest.wru_per_entry"]
+        + letters * u["newsletter.wru_per_email"]
+        + w.subscribers * 0.05 * 3  # sign-ups and confirmations (5 % of the list a month)
     )
     rru = (
         runs * w.feeds * u["poll.rru_per_feed"]
@@ -285,6 +322,9 @@ def estimate(w: Workload) -> Estimate:
         + posts * n * u["post.rru_per_network"]
         + DAYS * posts_in_window * n * u["engagement.rru_per_post"]
         + reports * w.accounts * u["audience.rru_per_account_report"]
+        # a week-long contest read every 15 minutes; its entries arrive over the week
+        + 4 * 24 * 7 * (w.contest_entries / 2) * u["contest.rru_per_entry_run"]
+        + letters * u["newsletter.rru_per_email"]
     )
     table_gb = (
         (w.items_per_day * 90 * a["item_kb"] + w.mentions_per_day * 365 * a["mention_kb"])
@@ -300,6 +340,8 @@ def estimate(w: Workload) -> Estimate:
         + DAYS * w.inbox_emails_per_day * w.languages
         + posts * u["post.emails"]
         + mentions * 0.05  # urgent alerts, grouped per stream batch
+        + letters
+        + w.subscribers * 0.05  # confirmation emails
     )
     attachments_gb = reports * w.languages * a["report_csv_kb"] / 1024 / 1024
 
@@ -354,6 +396,13 @@ def estimate(w: Workload) -> Estimate:
             "cloudwatch_metric_month",
         ),
         Line("SQS", "failed-run queue", 3 * DAYS * 30, "requests", "sqs_request"),
+        Line(
+            "SQS",
+            "newsletter batches (send, receive, delete; the sender's polling)",
+            batches * 3 + (HOURS * 60 * 3 if w.subscribers else 0),
+            "requests",
+            "sqs_request",
+        ),
     ]
     if w.config_bytes > 4096:  # a Standard parameter (4 KB) is free
         lines.append(

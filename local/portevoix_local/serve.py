@@ -174,11 +174,14 @@ class LocalServer:
                     "region": REGION,
                     "outbox": str((self.home / "outbox").resolve()),
                     "data_bucket": DATA_BUCKET,
+                    "newsletter_queue": os.environ["NEWSLETTER_QUEUE_URL"],
                     "token": self.token,
                 }
             )
         )
         threading.Thread(target=self._stream_loop, daemon=True).start()
+        if os.environ.get("PORTEVOIX_LOCAL_SENDER", "on") != "off":  # benches drive it
+            threading.Thread(target=self._newsletter_loop, daemon=True).start()
         if self.fire_schedules:
             threading.Thread(target=self._schedules, daemon=True).start()
         return self
@@ -196,6 +199,18 @@ class LocalServer:
             if self.idle_exit and time.monotonic() - self.last_activity > self.idle_exit:
                 print(f"idle for {self.idle_exit:.0f} s: stopping", flush=True)
                 self.stop_event.set()
+
+    def _newsletter_loop(self) -> None:
+        """Send the queued newsletter batches as the SQS event source would (one sender)."""
+        from portevoix.newsletter import issues
+
+        while not self.stop_event.wait(2):
+            try:
+                config = runtime.config()
+                if config.newsletter.enabled:
+                    issues.drain(config)
+            except Exception as exc:  # noqa: BLE001 - reported; the batch comes back later
+                print(f"newsletter sending failed: {exc}", flush=True)
 
     def _start_http(self) -> None:
         server = self
@@ -442,6 +457,7 @@ def connect(home: Path) -> dict[str, Any]:
         PORTEVOIX_OUTBOX=info["outbox"],
         DATA_BUCKET=info["data_bucket"],
         APPROVAL_BASE_URL=info["url"],
+        NEWSLETTER_QUEUE_URL=info.get("newsletter_queue", ""),
     )
     aws.reset()
     runtime.reset()

@@ -26,6 +26,7 @@ REGION = "eu-west-3"
 TABLE = "portevoix-local"
 CONFIG_PARAMETER = "/portevoix/config"
 DATA_BUCKET = "portevoix-local-data"
+NEWSLETTER_QUEUE = "portevoix-local-newsletter"
 
 
 def repo_root() -> Path:
@@ -191,6 +192,9 @@ def provision(sender: str | None, config_text: str | None, *, stream: bool = Tru
         Bucket=DATA_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     os.environ["DATA_BUCKET"] = DATA_BUCKET
+    # The newsletter's sending queue (its consumer is `local serve`'s sender thread).
+    queue = aws.client("sqs").create_queue(QueueName=NEWSLETTER_QUEUE)["QueueUrl"]
+    os.environ["NEWSLETTER_QUEUE_URL"] = queue
     if sender:
         aws.client("ses").verify_email_identity(EmailAddress=sender)
     if config_text is not None:

@@ -902,3 +902,84 @@ def test_a_contest_from_its_page_to_a_draw_anyone_can_check(
         expect(page.get_by_role("status")).to_contain_text("Concours créé")
         on_phone(browser, context, base, {"contests-phone": "/contests"})
         browser.close()
+
+
+@pytest.mark.slow
+def test_a_reader_subscribes_the_team_sends_an_issue_and_the_reader_leaves_in_one_click(
+    tmp_path: Path, api: str
+) -> None:
+    """The public sign-up on a phone, the confirmation from the email, the issue written and
+    sent for approval in the studio, approved from its email, sent by the local sender, and
+    the unsubscribe link of the email it lands in."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.test_local_serve import serve
+
+    chromium()
+    axe_script()
+    letter = {"enabled": True, "rate_per_second": 20, "postal_address": "1 rue du Vélo, Lyon"}
+    with serve(tmp_path, api, sections={"newsletter": letter}) as running:
+        base, home = running["info"]["url"], running["home"]
+        with sync_playwright() as p:
+            browser = launch(p)
+            reader = browser.new_context(viewport=PHONE, locale="fr-FR").new_page()
+            reader.goto(base + "/n")
+            accessible(reader, "newsletter-signup")
+            fits(reader, "newsletter-signup")
+            asked = time.time() - 1
+            reader.get_by_label("Votre adresse e-mail").fill("lea@example.org")
+            reader.get_by_role("button", name="M'inscrire").click()
+            expect(reader.get_by_role("status")).to_contain_text("email de confirmation")
+            shot(reader, "newsletter-signup")
+            reader.goto(
+                outbox_link(home, "lea@example.org", r"http://127\.0\.0\.1:\d+/n/c/[\w-]+", asked)
+            )
+            accessible(reader, "newsletter-confirm")
+            reader.get_by_role("button", name="Oui, je confirme").click()
+            expect(reader.get_by_role("status")).to_contain_text("vous recevrez le prochain numéro")
+
+            context = browser.new_context(viewport=LAPTOP, locale="fr-FR")
+            page = context.new_page()
+            sign_in(page, base, home, "camille@cyclia.example")
+            page.get_by_role("link", name="Lettre").click()
+            expect(page.locator("[data-subscribers]")).to_contain_text("1 abonné confirmé")
+            page.get_by_label("Éditorial (français)").fill("Bonjour ! Voici nos nouvelles du mois.")
+            page.get_by_label("Éditorial (English)").fill("Hello! Our news of the month.")
+            accessible(page, "newsletter-editor")
+            shot(page, "newsletter-editor")
+            asked = time.time() - 1
+            page.get_by_role("button", name="Envoyer en validation").click()
+            expect(page.get_by_role("status")).to_contain_text("Envoyé aux approbateurs")
+            on_phone(browser, context, base, {"newsletter-editor-phone": "/newsletter"})
+
+            approver = browser.new_page(locale="fr-FR", viewport=PHONE)
+            approver.goto(
+                outbox_link(
+                    home, "alex@cyclia.example", r"http://127\.0\.0\.1:\d+/n/a/[\w-]+", asked
+                )
+            )
+            expect(approver.locator("#issue")).to_contain_text("Voici nos nouvelles du mois")
+            fits(approver, "newsletter-approval")
+            accessible(approver, "newsletter-approval")
+            approver.get_by_role(
+                "button", name=re.compile("Approuver et envoyer à 1 abonné")
+            ).click()
+            expect(approver.locator("#message")).to_contain_text("Approuvé")
+
+            # The local sender sends it; the reader's email carries its one-click address.
+            unsubscribe = outbox_link(
+                home, "lea@example.org", r"http://127\.0\.0\.1:\d+/n/u/[\w-]+", asked
+            )
+            sent = sorted((home / "outbox").glob("*-newsletter.eml"))
+            mail = message_from_bytes(sent[-1].read_bytes(), policy=policy.default)
+            assert mail["List-Unsubscribe"] == f"<{unsubscribe}>"
+            assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            reader.goto(unsubscribe)
+            accessible(reader, "newsletter-unsubscribe")
+            reader.get_by_role("button", name="Me désabonner").click()
+            expect(reader.get_by_role("status")).to_contain_text("Vous êtes désabonné")
+            shot(reader, "newsletter-unsubscribed")
+
+            page.reload()
+            expect(page.locator("[data-subscribers]")).to_contain_text("0 abonné confirmé")
+            browser.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,19 @@ def test_a_configuration_over_4_kb_needs_the_advanced_tier() -> None:
     est = cost.estimate(cost.Workload.from_config(big))
     (line,) = [x for x in est.lines if x.service == "SSM"]
     assert line.cost == pytest.approx(pricing.PRICES["ssm_advanced_parameter_month"])
+
+
+def test_contests_and_the_newsletter_are_in_the_bill() -> None:
+    config = load_config(ROOT / "config" / "example.yaml")
+    quiet = cost.estimate(cost.Workload.from_config(config, contest_entries=0, subscribers=0))
+    busy = cost.estimate(cost.Workload.from_config(config, contest_entries=2000, subscribers=5000))
+
+    def quantity(est: Any, what: str) -> float:
+        return sum(line.quantity for line in est.lines if line.what.startswith(what))
+
+    # A monthly issue to 5,000 subscribers, and 5 % of them confirming a sign-up.
+    assert quantity(busy, "emails sent") - quantity(quiet, "emails sent") == pytest.approx(5250)
+    assert quantity(busy, "newsletter batches") >= 3 * 100  # 100 batches of 50
+    assert quantity(busy, "writes") - quantity(quiet, "writes") >= 2000 + 2 * 5000
+    # SES bills the emails: about half a dollar; everything else stays in the free tier.
+    assert 0.50 <= busy.total - quiet.total <= 0.60, cost.render(busy)

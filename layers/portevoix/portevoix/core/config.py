@@ -670,6 +670,25 @@ class Boosts(_Model):
         return next((a for a in self.ad_accounts if a.enabled and account in a.boosts), None)
 
 
+class Newsletter(_Model):
+    """The brand's newsletter: a public sign-up page, an issue per period, approved, then sent."""
+
+    enabled: bool = Field(default=False, description="Open the sign-up page and prepare issues.")
+    frequency: Literal["weekly", "monthly"] = "monthly"
+    title: dict[Language, str] = Field(
+        default_factory=dict, description="The issue's name per language ({{ brand }} allowed)."
+    )
+    rate_per_second: float = Field(
+        default=10,
+        gt=0,
+        le=500,
+        description="Emails a second at most (and never above the SES account's own rate).",
+    )
+    postal_address: str | None = Field(
+        default=None, max_length=300, description="The sender's address, in every issue's footer."
+    )
+
+
 class Config(_Model):
     brand: Brand
     language: Language = Field(default="fr", description="Default language of emails.")
@@ -688,6 +707,7 @@ class Config(_Model):
     crisis: Crisis = Field(default_factory=Crisis)
     tracking: Tracking = Field(default_factory=Tracking)
     boosts: Boosts = Field(default_factory=Boosts)
+    newsletter: Newsletter = Field(default_factory=Newsletter)
     approvers: list[Email] = Field(
         default_factory=list, description="Who approves posts; defaults to the whole team."
     )

@@ -137,6 +137,10 @@ class ContestError(PortevoixError):
     """A contest that cannot be declared, read or drawn as asked: the message says why."""
 
 
+class NewsletterError(PortevoixError):
+    """A sign-up, an issue or a sending that cannot go on as asked: the message says why."""
+
+
 class MediaError(PostError):
     """An image refused: wrong type, too big, or not what it claims to be."""
 

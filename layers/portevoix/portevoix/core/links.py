@@ -3,7 +3,9 @@
 A link page shows on GET and acts on POST with the page's form token (mail
 scanners prefetch GETs). ``kind`` says what the link is for: ``approval``
 (a post), ``mention`` (act on a message), ``freeze`` (hold publishing),
-``signin`` (open a studio session), ``boost`` (a paid boost's decision).
+``signin`` (open a studio session), ``boost`` (a paid boost's decision), ``subscribe`` (a newsletter
+sign-up's confirmation), ``newsletter`` (an issue's approval), ``pick`` (a digest item
+added to the newsletter).
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from portevoix.core import settings, store
 from portevoix.core.timeutil import iso
 
 KEEP_AFTER_EXPIRY = timedelta(days=30)  # "already decided" still answers a while
-PATHS = {"approval": "a", "boost": "b", "mention": "m", "freeze": "m", "signin": "signin"}
+PATHS = {
+    "approval": "a",
+    "boost": "b",
+    "mention": "m",
+    "freeze": "m",
+    "signin": "signin",
+    "subscribe": "n/c",
+    "newsletter": "n/a",
+    "pick": "n/p",
+}
 
 
 def create(kind: str, expires: datetime, now: datetime | None = None, **fields: Any) -> str:

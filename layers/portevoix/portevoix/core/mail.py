@@ -93,8 +93,16 @@ def build(sender: str, to: list[str], rendered: Rendered, *, sender_name: str = 
     return msg
 
 
-def send(msg: EmailMessage, *, sender: str, to: list[str], kind: str = "mail") -> dict[str, Any]:
-    """Send through SES; return the SES message id and, locally, the outbox files."""
+def send(
+    msg: EmailMessage,
+    *,
+    sender: str,
+    to: list[str],
+    kind: str = "mail",
+    configuration_set: str | None = None,
+) -> dict[str, Any]:
+    """Send through SES (its events published by ``configuration_set`` when given); return the
+    SES message id and, locally, the outbox files."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not to:
@@ -102,8 +110,9 @@ def send(msg: EmailMessage, *, sender: str, to: list[str], kind: str = "mail") -
     if len(to) > MAX_RECIPIENTS:
         raise MailError(f"{len(to)} recipients exceed SES's {MAX_RECIPIENTS} per message")
     try:
+        extra = {"ConfigurationSetName": configuration_set} if configuration_set else {}
         resp = aws.client("ses").send_raw_email(
-            Source=sender, Destinations=to, RawMessage={"Data": msg.as_bytes()}
+            Source=sender, Destinations=to, RawMessage={"Data": msg.as_bytes()}, **extra
         )
     except (ClientError, BotoCoreError) as exc:
         raise MailError(f"SES refused the email from {sender}: {exc}") from exc

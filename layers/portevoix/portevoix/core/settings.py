@@ -48,3 +48,8 @@ def session_key_parameter() -> str:
 def media_endpoint() -> str | None:
     """Where browsers reach the bucket when it is not AWS's own address (the local mode)."""
     return os.environ.get("PORTEVOIX_MEDIA_ENDPOINT") or None
+
+
+def newsletter_configuration_set() -> str | None:
+    """The SES configuration set whose bounce and complaint events suppress addresses."""
+    return os.environ.get("NEWSLETTER_CONFIGURATION_SET") or None

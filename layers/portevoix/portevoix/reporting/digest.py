@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from portevoix.core import mail, settings, store
 from portevoix.core.config import Config
@@ -95,6 +95,12 @@ def _view(item: dict[str, Any], config: Config, lang: str) -> dict[str, Any]:
         "link": link,
         # "Write a post": the studio's composer, opened with the item's title and link
         "compose": f"{settings.links_base_url()}/compose?{urlencode(compose)}",
+        # "Add to the newsletter": the studio's pick page for this item
+        "pick": (
+            f"{settings.links_base_url()}/newsletter/pick/{quote(item['item_id'], safe='')}"
+            if config.newsletter.enabled and item.get("item_id")
+            else None
+        ),
         "source": item.get("feed_name") or item.get("source") or "",
         "when": when,
         "excerpt": text,

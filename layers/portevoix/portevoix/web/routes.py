@@ -726,4 +726,5 @@ from portevoix.web import accounts as _accounts  # noqa: E402, F401
 from portevoix.web import contests as _contests  # noqa: E402, F401
 from portevoix.web import crisis as _crisis  # noqa: E402, F401
 from portevoix.web import inbox as _inbox  # noqa: E402, F401
+from portevoix.web import newsletter as _newsletter  # noqa: E402, F401
 from portevoix.web import settings as _settings  # noqa: E402, F401
