@@ -41,7 +41,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             done = issues.deliver(config, json.loads(record["body"]), pace)
         except Exception:  # noqa: BLE001 - the batch comes back; its sent recipients are skipped
-            logger.exception("batch failed", extra={"message": record.get("messageId")})
+            logger.exception("batch failed", extra={"sqs_message_id": record.get("messageId")})
             failures.append({"itemIdentifier": record["messageId"]})
             continue
         for k, v in done.items():
