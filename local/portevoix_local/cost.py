@@ -25,7 +25,7 @@ WEEKS = DAYS / 7
 USAGE: dict[str, float] = {
     "poll.rru_per_feed": 0.5,  # the feed states, read once a run
     "poll.rru_per_new_item": 0.5,
-    "poll.wru_per_new_item": 1.4,  # the item, its mention if any, feed states, counters
+    "poll.wru_per_new_item": 1.5,  # the item, its mention, feed states, counters, its batch record
     "poll.lambda_ms_per_fetch": 30,  # a feed polled (local server: the network adds ASSUMED)
     "poll.lambda_ms_per_new_item": 2.5,  # noisy here: 0.4 to 1.9 ms
     "poll.log_bytes_per_run": 1000,

@@ -368,7 +368,11 @@ def test_the_local_state_grows_with_what_changed(tmp_path: Path, config_file: Pa
     run(home, "veille", "--config", str(config_file))
     journal = home / "state" / "journal.jsonl"
     first = journal.read_text(encoding="utf-8").splitlines()
-    assert first and all(json.loads(line)["op"] in ("INSERT", "MODIFY") for line in first)
+    ops = [json.loads(line) for line in first]
+    assert ops and all(o["op"] in ("INSERT", "MODIFY", "REMOVE") for o in ops)
+    # Only a batch's pending record is removed, once its items are stored.
+    removed = [o["keys"]["PK"]["S"] for o in ops if o["op"] == "REMOVE"]
+    assert removed and set(removed) == {"VEILLE#PENDING"}
     run(home, "veille", "--config", str(config_file))  # the feed answers 304
     assert journal.read_text(encoding="utf-8").splitlines() == first
     listed = run(home, "inbox", "--config", str(config_file), "--json")

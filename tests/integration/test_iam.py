@@ -463,6 +463,37 @@ def explained(unused: set[str], function: str) -> None:
     assert not missing, f"{function} is granted {sorted(missing)} and never calls them"
 
 
+def sending(addresses: list[str]) -> dict[str, Any]:
+    """Confirmed subscribers and this month's issue being sent: the queue message for them."""
+    from portevoix.core import store
+    from portevoix.newsletter import issues, subscribers
+
+    for i, address in enumerate(addresses):
+        store.put(
+            store.with_key(
+                subscribers.key(subscribers.digest(address)),
+                email=address,
+                language="fr",
+                status="confirmed",
+                token=f"tok{i}",
+                GSI1PK=subscribers.index("confirmed"),
+                GSI1SK=subscribers.digest(address),
+            )
+        )
+    issue_id = datetime.now(UTC).strftime("%Y-%m")
+    store.put(
+        store.with_key(
+            issues.key(issue_id),
+            issue_id=issue_id,
+            status="sending",
+            editorial={"fr": "Bonjour"},
+            GSI1PK=issues.INDEX,
+            GSI1SK=issue_id,
+        )
+    )
+    return {"issue": issue_id, "to": [subscribers.digest(a) for a in addresses]}
+
+
 # -- the tests ----------------------------------------------------------------------------------
 
 
@@ -490,34 +521,8 @@ def test_each_policy_names_only_this_stacks_resources() -> None:
 def test_the_newsletter_function_runs_under_its_own_role(deployed: dict[str, Any]) -> None:
     """A batch sent (SES with the configuration set), an SES event suppressing an address."""
     from functions.newsletter.app import lambda_handler
-    from portevoix.core import store
-    from portevoix.newsletter import issues, subscribers
 
-    for i in range(3):  # outside the role: the subscribers and an issue being sent
-        address = f"fan{i}@example.org"
-        store.put(
-            store.with_key(
-                subscribers.key(subscribers.digest(address)),
-                email=address,
-                language="fr",
-                status="confirmed",
-                token=f"tok{i}",
-                GSI1PK=subscribers.index("confirmed"),
-                GSI1SK=subscribers.digest(address),
-            )
-        )
-    issue_id = datetime.now(UTC).strftime("%Y-%m")
-    store.put(
-        store.with_key(
-            issues.key(issue_id),
-            issue_id=issue_id,
-            status="sending",
-            editorial={"fr": "Bonjour"},
-            GSI1PK=issues.INDEX,
-            GSI1SK=issue_id,
-        )
-    )
-    body = {"issue": issue_id, "to": [subscribers.digest(f"fan{i}@example.org") for i in range(3)]}
+    body = sending([f"fan{i}@example.org" for i in range(3)])  # outside the role
     with as_function(deployed, "NewsletterFunction", CONFIG) as calls:
         sent = lambda_handler(
             {"Records": [{"messageId": "m1", "body": json.dumps(body), "eventSource": "aws:sqs"}]},
@@ -594,7 +599,7 @@ def test_removing_one_action_from_a_policy_is_caught(deployed: dict[str, Any]) -
     """The enforcement is real: without ses:SendRawEmail the batch fails, nothing is claimed."""
     from functions.newsletter.app import lambda_handler
     from portevoix.core import store
-    from portevoix.newsletter import issues, subscribers
+    from portevoix.newsletter import subscribers
 
     spec = roles()["NewsletterFunction"]
     deployed["aws"].client("iam").put_role_policy(
@@ -602,30 +607,8 @@ def test_removing_one_action_from_a_policy_is_caught(deployed: dict[str, Any]) -
         PolicyName="inline",
         PolicyDocument=json.dumps(for_moto(spec["statements"], drop="ses:SendRawEmail")),
     )
-    address = "seul@example.org"
-    store.put(
-        store.with_key(
-            subscribers.key(subscribers.digest(address)),
-            email=address,
-            language="fr",
-            status="confirmed",
-            token="tok",
-            GSI1PK=subscribers.index("confirmed"),
-            GSI1SK=subscribers.digest(address),
-        )
-    )
-    issue_id = datetime.now(UTC).strftime("%Y-%m")
-    store.put(
-        store.with_key(
-            issues.key(issue_id),
-            issue_id=issue_id,
-            status="sending",
-            editorial={},
-            GSI1PK=issues.INDEX,
-            GSI1SK=issue_id,
-        )
-    )
-    body = {"issue": issue_id, "to": [subscribers.digest(address)]}
+    body = sending(["seul@example.org"])
+    issue_id, address = body["issue"], "seul@example.org"
     with as_function(deployed, "NewsletterFunction", CONFIG):
         answer = lambda_handler(
             {"Records": [{"messageId": "m1", "body": json.dumps(body), "eventSource": "aws:sqs"}]},

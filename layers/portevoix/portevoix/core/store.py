@@ -452,24 +452,38 @@ def _floor_hour(when: datetime) -> datetime:
     return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-def add_counts(when: datetime, counts: Mapping[str, int]) -> None:
-    """Add ``counts`` to the hour of ``when`` (one atomic UpdateItem)."""
+def add_counts(when: datetime, counts: Mapping[str, int], once: str | None = None) -> bool:
+    """Add ``counts`` to the hour of ``when`` (one atomic UpdateItem); with ``once``, only if
+    that id was not added to this hour before (a retried batch counts once). True if added."""
     counts = {k: int(v) for k, v in counts.items() if v}
     if not counts:
-        return
+        return False
     pk, sk = hour_key(when)
     ttl = int((_floor_hour(when) + timedelta(days=COUNTER_TTL_DAYS)).timestamp())
     values: dict[str, Any] = {f":v{i}": {"N": str(v)} for i, v in enumerate(counts.values())}
     values[":ttl"] = {"N": str(ttl)}
-    _ddb().update_item(
-        TableName=table_name(),
-        Key={"PK": {"S": pk}, "SK": {"S": sk}},
-        UpdateExpression="ADD "
-        + ", ".join(f"#m{i} :v{i}" for i in range(len(counts)))
-        + " SET expires_at = if_not_exists(expires_at, :ttl)",
-        ExpressionAttributeNames={f"#m{i}": name for i, name in enumerate(counts)},
-        ExpressionAttributeValues=values,
+    names = {f"#m{i}": name for i, name in enumerate(counts)}
+    expression = "ADD " + ", ".join(f"#m{i} :v{i}" for i in range(len(counts)))
+    kwargs: dict[str, Any] = {}
+    if once:
+        names["#runs"] = RUNS
+        values[":run"] = {"SS": [once]}
+        values[":one"] = {"S": once}
+        expression += ", #runs :run"
+        kwargs["ConditionExpression"] = "attribute_not_exists(#runs) OR NOT contains(#runs, :one)"
+    return _conditional(
+        lambda: _ddb().update_item(
+            TableName=table_name(),
+            Key={"PK": {"S": pk}, "SK": {"S": sk}},
+            UpdateExpression=expression + " SET expires_at = if_not_exists(expires_at, :ttl)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            **kwargs,
+        )
     )
+
+
+RUNS = "counted_batches"  # the batches an hour's counters hold (never a metric)
 
 
 def read_counts(start: datetime, end: datetime) -> dict[datetime, dict[str, int]]:
@@ -484,7 +498,7 @@ def read_counts(start: datetime, end: datetime) -> dict[datetime, dict[str, int]
         for item in query(pk, f"H{lo:02d}", f"H{hi:02d}"):
             hour = datetime(day.year, day.month, day.day, int(item["SK"][1:]), tzinfo=UTC)
             found[hour] = {
-                k: int(v) for k, v in item.items() if k not in ("PK", "SK", "expires_at")
+                k: int(v) for k, v in item.items() if k not in ("PK", "SK", "expires_at", RUNS)
             }
         day += timedelta(days=1)
     return found

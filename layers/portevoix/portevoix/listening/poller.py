@@ -20,13 +20,14 @@ from portevoix.core import store
 from portevoix.core.config import Config, Feed
 from portevoix.core.errors import FeedParseError, FetchError
 from portevoix.core.http import AddressPolicy, Fetcher, Limits, user_agent
-from portevoix.core.timeutil import iso
+from portevoix.core.timeutil import iso, parse_iso
 from portevoix.listening import feeds as feedmod
 from portevoix.listening import feedstate
 from portevoix.listening.matching import Matcher
 from portevoix.listening.mentions import poll_accounts
 
 ITEM_TTL_DAYS = 90
+PENDING = "VEILLE#PENDING"  # batches counted whose run may not have finished storing them
 
 
 @dataclass
@@ -187,13 +188,20 @@ class Poller:
         report = PollReport(feeds=len(self.config.feeds))
         states = self._states()
         due = self._due(states, now, scheduled, report)
-        storing = _Storing(self, now, report)
+        # Batches an interrupted run counted (or was about to): their counts made sure of,
+        # and their items, if this run finds them still new, stored but not counted again.
+        unfinished = store.query(PENDING, "BATCH#", "BATCH#\uffff")
+        for batch in unfinished:
+            store.add_counts(parse_iso(batch["hour"]) or now, batch["counts"], once=batch["SK"])
+        storing = _Storing(self, now, report, {i for b in unfinished for i in b["ids"]})
         outcomes = []
         for out in self._fetch_all(due, now, started + budget_seconds):
             outcomes.append(out)
             self._tally(out, report)
             storing.add(out)
         storing.flush(final=True)
+        for batch in [*unfinished, *storing.batches]:  # stored and counted: nothing pending
+            store.delete(batch["PK"], batch["SK"])
         changed = [
             out.state
             for out in outcomes
@@ -266,16 +274,35 @@ class Poller:
             report.warnings.append({**where, "warning": out.warning})
 
     def _store_items(
-        self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Write the candidates not stored yet, and their mentions; what was new."""
+        self,
+        candidates: dict[str, tuple[Feed, feedmod.Entry]],
+        now: datetime,
+        counted: set[str],
+        batch_id: str,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, Any] | None]:
+        """Write the candidates not stored yet, and their mentions; what was new.
+
+        Counts first, exactly once, with a pending record naming the batch: a run that stops
+        after it leaves the next run what to finish. The mentions go before their items: an
+        item found stored always has its mention (a run stopped between the two writes them
+        again, both found absent).
+        """
         new_records = self._new_records(candidates, now)
         new_mentions = [_mention(rec) for rec in new_records if rec["brand"]]
-        # A mention shares its item's id and the item was just found absent, so
-        # both go in the same batches. A racing duplicate run would rewrite the
-        # same mention (a stream MODIFY, never a second INSERT).
-        store.batch_put(new_records + new_mentions)
-        return new_records, len(new_mentions)
+        counts = item_counts(r for r in new_records if r["item_id"] not in counted)
+        pending = None
+        if counts:
+            pending = store.with_key(
+                (PENDING, f"BATCH#{batch_id}"),
+                hour=iso(now),
+                counts=dict(counts),
+                ids=[r["item_id"] for r in new_records],
+                expires_at=int((now + timedelta(days=2)).timestamp()),
+            )
+            store.put(pending)
+            store.add_counts(now, counts, once=pending["SK"])
+        store.batch_put(new_mentions + new_records)
+        return new_records, len(new_mentions), pending
 
     def _listen(self, now: datetime, report: PollReport) -> None:
         """The network accounts' mentions, in the same report."""
@@ -285,18 +312,6 @@ class Poller:
         report.mentions += heard.mentions
         report.failed += heard.failed
         report.skipped += heard.skipped
-
-    @staticmethod
-    def _count(counts: Counter[str], now: datetime, report: PollReport) -> None:
-        """The report's hourly counters; a failure here costs a count, never the poll."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            store.add_counts(now, counts)
-        except (BotoCoreError, ClientError) as exc:
-            report.warnings.append(
-                {"feed": "stats", "url": "", "warning": f"counters not updated: {exc}"}
-            )
 
     def _new_records(
         self, candidates: dict[str, tuple[Feed, feedmod.Entry]], now: datetime
@@ -349,11 +364,17 @@ class _Storing:
 
     BATCH = 100  # one BatchGet's worth of candidates
 
-    def __init__(self, poller: Poller, now: datetime, report: PollReport):
+    def __init__(
+        self, poller: Poller, now: datetime, report: PollReport, counted: set[str] | None = None
+    ):
+        import secrets
+
         self.poller, self.now, self.report = poller, now, report
+        self.counted = counted or set()  # counted by an interrupted run
+        self.run = secrets.token_hex(6)
+        self.batches: list[dict[str, Any]] = []
         self.seen: set[str] = set()
         self.pending: dict[str, tuple[Feed, feedmod.Entry]] = {}
-        self.counts: Counter[str] = Counter()
 
     def add(self, out: FeedOutcome) -> None:
         for entry in out.entries:
@@ -365,15 +386,16 @@ class _Storing:
 
     def flush(self, final: bool = False) -> None:
         if self.pending:
-            records, mentions = self.poller._store_items(self.pending, self.now)
+            records, mentions, batch = self.poller._store_items(
+                self.pending, self.now, self.counted, f"{self.run}-{len(self.batches)}"
+            )
             self.pending = {}
             self.report.new_items += len(records)
             self.report.mentions += mentions
-            self.counts.update(item_counts(records))
+            if batch is not None:
+                self.batches.append(batch)
         if final:
             self.report.entries = len(self.seen)
-            if self.counts:
-                self.poller._count(self.counts, self.now, self.report)
 
 
 def item_counts(records: Iterable[Mapping[str, Any]]) -> Counter[str]:

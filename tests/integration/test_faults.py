@@ -1,0 +1,137 @@
+"""AWS's own faults, injected mid-run: the next run completes the work, nothing is doubled.
+
+A fault is an AWS error answer to the N-th write (as after botocore's own retries gave up):
+DynamoDB throttling or a 500, SES throttling or MessageRejected. Each run that met a fault is
+followed by a clean run; the table (and the outbox) must then equal a run that met no fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from portevoix.core import store
+from tests.helpers import make_config, rss
+
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+WRITES = ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem")
+# When a run stored something is not what it stored: an item the recovering run stores
+# carries that run's time (its index key, first seen, expiry).
+VOLATILE = {
+    "GSI1SK",
+    "GSI2SK",
+    "first_seen",
+    "received_at",
+    "expires_at",
+    "seen_at",
+    "counted_batches",  # which runs' batches an hour holds: their ids differ, not their sum
+}
+
+
+@contextmanager
+def fault(
+    service: str, operations: tuple[str, ...], at: int, code: str, status: int
+) -> Iterator[list[str]]:
+    """Answer the ``at``-th call of ``operations`` with ``code`` (later calls go through)."""
+    from portevoix.core import aws
+
+    client = aws.client(service)
+    seen: list[str] = []
+
+    def answer(model: Any, **_: Any) -> Any:
+        if model.name not in operations:
+            return None
+        seen.append(model.name)
+        if len(seen) != at:
+            return None
+        from botocore.awsrequest import AWSResponse
+
+        response = AWSResponse("https://aws.example", status, {}, None)
+        return response, {
+            "Error": {"Code": code, "Message": f"injected {code}"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+
+    client.meta.events.register(
+        f"before-call.{client.meta.service_model.endpoint_prefix}.*", answer
+    )
+    try:
+        yield seen
+    finally:
+        client.meta.events.unregister(
+            f"before-call.{client.meta.service_model.endpoint_prefix}.*", answer
+        )
+
+
+def snapshot() -> dict[tuple[str, str], dict[str, Any]]:
+    """The table as a reader sees it (no feed bookkeeping, no timestamps)."""
+    from portevoix.core import aws
+
+    out = {}
+    pages = aws.client("dynamodb").get_paginator("scan").paginate(TableName=store.table_name())
+    for page in pages:
+        for raw in page["Items"]:
+            item = store.from_ddb(raw)
+            if item["PK"].startswith(("FEED#", "MARKER#", "LOCK#")):
+                continue
+            out[(item["PK"], item["SK"])] = {k: v for k, v in item.items() if k not in VOLATILE}
+    return out
+
+
+def use_table(name: str) -> None:
+    import os
+
+    from portevoix.core import aws
+    from portevoix_local.stack import create_table
+
+    os.environ["TABLE_NAME"] = name
+    if name not in aws.client("dynamodb").list_tables()["TableNames"]:
+        create_table(name)
+
+
+def feeds(server: Any) -> Any:
+    entries = [
+        (f"Porte-voix, nouvelle {i}" if i % 3 == 0 else f"Article {i}", f"https://news.example/{i}")
+        for i in range(150)
+    ]  # 151 items in two batches, 51 mentions
+    server.set("/a.rss", rss(entries[:75], at=NOW.timestamp()))
+    server.set("/b.rss", rss(entries[75:], at=NOW.timestamp()))
+    server.set("/c.rss", rss([("Hootsuite et Porte-voix", "https://blog.example/1")]))
+    return make_config(
+        feeds=[{"id": f, "url": server.url(f"/{f}.rss")} for f in ("a", "b", "c")],
+        competitors=[{"name": "Hootsuite"}],
+    )
+
+
+@pytest.mark.parametrize(
+    "code,status", [("ProvisionedThroughputExceededException", 400), ("InternalServerError", 500)]
+)
+# The writes of the first run: a batch's pending record, its counters, its mentions and items
+# (BatchWrite chunks of 25), the next batch's, the feed states, then the pending records
+# removed. Every write is a place the run can stop.
+@pytest.mark.parametrize("at", list(range(1, 17)))
+def test_a_poll_that_meets_a_table_fault_is_completed_by_the_next_one(
+    aws: Any, feed_server: Any, monkeypatch: pytest.MonkeyPatch, at: int, code: str, status: int
+) -> None:
+    from portevoix.listening.poller import poll
+
+    monkeypatch.setenv("TABLE_NAME", "portevoix-test")
+    config = feeds(feed_server)
+    use_table("reference")
+    poll(config, NOW)
+    poll(config, NOW + timedelta(minutes=15))
+    expected = snapshot()
+
+    use_table("faulty")
+    with fault("dynamodb", WRITES, at, code, status) as seen:
+        try:
+            poll(config, NOW)
+        except Exception:  # noqa: BLE001 - a run may stop on the fault: the next one must recover
+            pass
+    assert len(seen) >= at  # the fault was met
+    poll(config, NOW + timedelta(minutes=15))
+    assert snapshot() == expected
