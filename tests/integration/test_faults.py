@@ -135,3 +135,46 @@ def test_a_poll_that_meets_a_table_fault_is_completed_by_the_next_one(
     assert len(seen) >= at  # the fault was met
     poll(config, NOW + timedelta(minutes=15))
     assert snapshot() == expected
+
+
+def sent_to() -> list[str]:
+    """Every recipient of every email SES accepted, as often as it did."""
+    from tests.integration.test_digest import sent_messages
+
+    return sorted(a.strip() for m in sent_messages() for a in m["To"].split(","))
+
+
+TEAM = [{"email": f"fr{i}@brand.example", "language": "fr"} for i in range(12)] + [
+    {"email": "en@brand.example", "language": "en"}
+]  # three messages: French in two (10 recipients a message here), English in one
+
+
+@pytest.mark.parametrize(
+    "code,status", [("Throttling", 400), ("ServiceUnavailable", 503), ("MessageRejected", 400)]
+)
+@pytest.mark.parametrize("at", [1, 2, 3])
+@pytest.mark.parametrize("what", ["digest", "report"])
+def test_an_email_run_that_meets_an_ses_fault_is_finished_once_by_its_retry(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, what: str, at: int, code: str, status: int
+) -> None:
+    from portevoix.core import mail
+    from portevoix.reporting import digest, report
+
+    monkeypatch.setattr(mail, "MAX_RECIPIENTS", 10)  # SES's 50, smaller to need three
+
+    config = make_config(team=TEAM)
+
+    def run() -> Any:
+        if what == "digest":
+            return digest.send(config, NOW, once_per_day=True)
+        return report.send(config, None, NOW, once=True)
+
+    with (
+        fault("ses", ("SendRawEmail",), at, code, status) as seen,
+        pytest.raises(Exception, match=code),
+    ):
+        run()
+    assert len(seen) == at
+    run()  # the schedule's retry
+    assert run() == []  # and any later one: nothing more
+    assert sent_to() == sorted(m["email"] for m in TEAM)  # everyone once

@@ -137,6 +137,45 @@ def send_chunked(
     return sent
 
 
+def send_groups_once(
+    config: Any,
+    groups: dict[str, list[str]],
+    render_for: Any,
+    *,
+    kind: str,
+    period: str | None,
+    now: datetime,
+    keep: Any = None,
+    **extra: Any,
+) -> list[dict[str, Any]]:
+    """Send ``render_for(lang)`` to each language group, each message of it once per
+    ``period``: a marker per (period, language, message) is claimed before SES is called and
+    kept once it went, so a run that stops midway (SES throttled, a timeout) is finished by
+    its retry without anyone receiving it twice. ``period`` None: no marker (on demand)."""
+    from datetime import timedelta
+
+    from portevoix.core import store
+
+    sent: list[dict[str, Any]] = []
+    for lang, recipients in groups.items():
+        rendered = None
+        for i in range(0, len(recipients), MAX_RECIPIENTS):
+            chunk = recipients[i : i + MAX_RECIPIENTS]
+            markers = [store.marker_key(kind, f"{period}#{lang}#{i // MAX_RECIPIENTS}")]
+            with store.once(
+                *(markers if period else []), now=now, keep=keep or timedelta(days=30)
+            ) as claim:
+                if period and not claim.ok:
+                    continue  # this message went out in an earlier run
+                rendered = rendered or render_for(lang)
+                msg = build(config.sender, chunk, rendered, sender_name=config.brand.name)
+                result = send(msg, sender=config.sender, to=chunk, kind=f"{kind}-{lang}")
+                result.update(subject=rendered.subject, lang=lang, **extra)
+                sent.append(result)
+                claim.delivered = True
+    return sent
+
+
 def write_outbox(folder: Path, msg: EmailMessage, kind: str) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -206,21 +206,17 @@ def send(
 ) -> list[dict[str, Any]]:
     """Send the digest to each language group of the team; return what was sent.
 
-    With ``once_per_day`` (the schedule), a marker per local day makes a
-    retried invocation send nothing twice.
+    With ``once_per_day`` (the schedule), a marker per local day and message makes a
+    retried invocation send nothing twice and finish what a stopped one left.
     """
 
     end = (end or datetime.now(UTC)).astimezone(UTC)
     day = end.astimezone(config.tz).date().isoformat()
-    markers = [store.marker_key("digest", day)] if once_per_day else []
-    sent: list[dict[str, Any]] = []
-    with store.once(*markers, now=end) as claim:
-        if markers and not claim.ok:
-            return []
-        for lang, recipients in config.recipients().items():
-            rendered = render(config, build(config, end, lang))
-            sent += mail.send_chunked(
-                config, recipients, rendered, kind=f"digest-{lang}", lang=lang
-            )
-            claim.delivered = bool(sent)
-    return sent
+    return mail.send_groups_once(
+        config,
+        config.recipients(),
+        lambda lang: render(config, build(config, end, lang)),
+        kind="digest",
+        period=day if once_per_day else None,
+        now=end,
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from portevoix.core import mail, store
+from portevoix.core import mail
 from portevoix.core.i18n import t
 from portevoix.reporting.export import brand_slug, to_csv
 from portevoix.reporting.figures import Figures
@@ -68,7 +68,8 @@ def send(
 ) -> list[dict[str, Any]]:
     """Email the report of ``week`` (default: the last complete week) to each language group.
 
-    With ``once`` (the schedule), a marker per week makes a retried run send nothing twice.
+    With ``once`` (the schedule), a marker per week and message makes a retried run send
+    nothing twice and finish what a stopped one left.
     """
 
     now = (now or datetime.now(UTC)).astimezone(UTC)
@@ -76,16 +77,20 @@ def send(
     groups = config.recipients("report")
     if not groups:
         return []
-    markers = [store.marker_key("report", week.label)] if once else []
-    sent: list[dict[str, Any]] = []
-    with store.once(*markers, now=now, keep=timedelta(days=60)) as claim:
-        if markers and not claim.ok:
-            return []
-        built = built or build(config, week)
-        for lang, recipients in groups.items():
-            rendered = render(config, built, lang)
-            sent += mail.send_chunked(
-                config, recipients, rendered, kind=f"report-{lang}", lang=lang, week=week.label
-            )
-            claim.delivered = bool(sent)
-    return sent
+    built_now: list[Built] = [built] if built else []
+
+    def render_for(lang: str) -> Any:
+        if not built_now:
+            built_now.append(build(config, week))
+        return render(config, built_now[0], lang)
+
+    return mail.send_groups_once(
+        config,
+        groups,
+        render_for,
+        kind="report",
+        period=week.label if once else None,
+        now=now,
+        keep=timedelta(days=60),
+        week=week.label,
+    )
