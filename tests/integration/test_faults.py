@@ -178,3 +178,61 @@ def test_an_email_run_that_meets_an_ses_fault_is_finished_once_by_its_retry(
     run()  # the schedule's retry
     assert run() == []  # and any later one: nothing more
     assert sent_to() == sorted(m["email"] for m in TEAM)  # everyone once
+
+
+ANGRY = [
+    "Colis jamais arrivé, service client injoignable, je suis furieux !",
+    "Remboursement refusé, c'est une honte, plus jamais chez vous",
+    "Votre vélo est tombé en panne au bout d'une semaine, arnaque",
+]
+
+
+@pytest.mark.parametrize(
+    "code,status", [("ThrottlingException", 400), ("InternalServerError", 500)]
+)
+@pytest.mark.parametrize("at", [1, 2, 3, 4, 5, 6])
+def test_a_stream_batch_that_meets_a_table_fault_is_finished_by_its_redelivery(
+    aws: Any, at: int, code: str, status: int
+) -> None:
+    """Each record a fault fails is delivered again (what the stream's partial batch failure
+    does): every message filed once, every negative one counted once in its hour."""
+    from portevoix.inbox import filing
+
+    config = make_config()
+    received = NOW.isoformat().replace("+00:00", "Z")
+    mentions = [
+        store.with_key(
+            store.mention_key(f"rss#angry{i}"),
+            type="mention",
+            source="rss",
+            source_id=f"angry{i}",
+            status="new",
+            title=text,
+            text=text,
+            received_at=received,
+            GSI1PK=store.inbox_index("new"),
+            GSI1SK=f"{received}#angry{i}",
+        )
+        for i, text in enumerate(ANGRY)
+    ]
+
+    def deliver(table: str, at: int | None = None) -> None:
+        use_table(table)
+        store.batch_put(mentions)
+        failed = []
+        with fault("dynamodb", WRITES, at or 10**6, code, status) as seen:
+            for mention in mentions:
+                try:
+                    filing.handle_new(config, dict(mention), NOW, alert=False)
+                except Exception:  # noqa: BLE001 - the record is reported failed, redelivered
+                    failed.append(mention)
+        if at:
+            assert len(seen) >= at and failed  # the fault was met
+        for mention in failed:
+            filing.handle_new(config, dict(mention), NOW, alert=False)
+
+    deliver("reference")
+    expected = snapshot()
+    assert store.read_counts(NOW, NOW + timedelta(hours=1))[NOW]["negative"] == 3
+    deliver("faulty", at)
+    assert snapshot() == expected

@@ -22,8 +22,9 @@ FREEZE_LINK_LIFE = timedelta(days=14)
 NEGATIVE = "negative"
 
 
-def count_negative(when: datetime) -> None:
-    store.add_counts(when, {NEGATIVE: 1})
+def count_negative(when: datetime, once: str | None = None) -> None:
+    """One more negative message in the hour of ``when`` (with ``once``: that message, once)."""
+    store.add_counts(when, {NEGATIVE: 1}, once=once)
 
 
 def hourly_counts(end: datetime, hours: int) -> list[int]:

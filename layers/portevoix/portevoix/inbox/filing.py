@@ -12,6 +12,7 @@ from typing import Any
 
 from portevoix.core import links, mail, notices, store
 from portevoix.core.i18n import languages, t
+from portevoix.core.timeutil import parse_iso
 from portevoix.inbox import actions, crisis, moderation
 from portevoix.inbox.classify import Classifier
 from portevoix.inbox.replies import suggestions
@@ -198,8 +199,10 @@ def handle_new(
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
     filed = triage(config, mention)
-    if filed is None:
-        return store.get(mention["PK"], mention["SK"]) or mention  # already filed
+    if filed is None:  # already filed: a record redelivered after a failure
+        current = store.get(mention["PK"], mention["SK"]) or mention
+        _count_negative(current, now)  # its count, if that is what failed
+        return current
     rule = moderation.rule_for(config, filed, now)
     if rule:
         if config.inbox.moderation.auto_hide:
@@ -207,13 +210,24 @@ def handle_new(
         else:
             store.update(filed["PK"], filed["SK"], {"moderation_rule": rule})
             filed["moderation_rule"] = rule
-    if filed["sentiment"] == "negative" and not filed.get("own"):
-        crisis.count_negative(now or datetime.now(UTC))
+    if _count_negative(filed, now):
         if alert:  # a stream batch checks once, after its last mention (the caller)
             crisis.check(config, now)
     if alert and is_urgent(filed):
         notify_urgent(config, [filed], now)
     return filed
+
+
+def _count_negative(filed: dict[str, Any], now: datetime | None) -> bool:
+    """Count a negative message (not the brand's own) in the hour it arrived, once: a retried
+    record neither loses nor doubles it. True when it is one to count."""
+    import hashlib
+
+    if filed.get("sentiment") != "negative" or filed.get("own"):
+        return False
+    when = parse_iso(filed.get("received_at")) or now or datetime.now(UTC)
+    crisis.count_negative(when, once=hashlib.sha256(filed["PK"].encode()).hexdigest()[:12])
+    return True
 
 
 def send_batch(config: Any, now: datetime | None = None) -> list[str]:
