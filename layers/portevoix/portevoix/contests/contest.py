@@ -25,7 +25,6 @@ from portevoix.core.timeutil import iso, parse_iso
 
 INDEX = "CONTESTS"
 MAX_DAYS = 120  # contests are read while they started less than this ago
-STATUSES = ("scheduled", "open", "closed", "drawn")
 
 
 class Entry(BaseModel):

@@ -30,14 +30,16 @@ def send(
     button: str | None = None,
     values: dict[str, Any] | None = None,
     values_by_lang: dict[str, dict[str, Any]] | None = None,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
     """Render ``notice`` with the ``<key>.subject/title/intro`` messages and send it.
 
     A line's ``text`` (and ``label``) is either a string or ``{"fr": ..., "en": ...}``.
+    ``language``: every recipient's (a stranger chose it), not the team's.
     """
 
     sent = []
-    for lang, recipients in groups(config, to).items():
+    for lang, recipients in ({language: to} if language else groups(config, to)).items():
         v = {
             "brand": config.brand.name,
             **(values or {}),

@@ -171,14 +171,14 @@ def render(config: Any, issue: dict[str, Any], lang: str, unsubscribe: str = "#"
         post["when"] = (
             format_date(moment.astimezone(config.tz), lang, with_time=False) if moment else ""
         )
-    subject = t(lang, "newsletter.subject", title=title, period=_label(issue["issue_id"], lang))
+    subject = t(lang, "newsletter.subject", title=title, period=label(issue["issue_id"], lang))
     return mail.render(
         "newsletter",
         subject=subject,
         lang=lang,
         brand=config.brand.name,
         title=title,
-        period=_label(issue["issue_id"], lang),
+        period=label(issue["issue_id"], lang),
         editorial=(issue.get("editorial") or {}).get(lang)
         or (issue.get("editorial") or {}).get(config.language)
         or "",
@@ -191,7 +191,8 @@ def render(config: Any, issue: dict[str, Any], lang: str, unsubscribe: str = "#"
     )
 
 
-def _label(issue_id: str, lang: str) -> str:
+def label(issue_id: str, lang: str) -> str:
+    """The period as a reader says it: ``décembre 2026``, ``week 49 of 2026``."""
     from portevoix.core.i18n import t
 
     if "-W" in issue_id:

@@ -212,20 +212,6 @@ def counts() -> dict[str, int]:
 
 
 def _mail(config: Any, address: str, lang: str, key_: str, button: str) -> None:
-    from portevoix.core import mail
-    from portevoix.core.i18n import t
+    from portevoix.core import notices
 
-    v = {"brand": config.brand.name}
-    rendered = mail.render(
-        "notice",
-        subject=t(lang, f"{key_}.subject", **v),
-        lang=lang,
-        brand=config.brand.name,
-        heading=t(lang, f"{key_}.title", **v),
-        intro=t(lang, f"{key_}.intro", **v),
-        lines=[],
-        button=button,
-        button_label=t(lang, f"{key_}.button"),
-    )
-    msg = mail.build(config.sender, [address], rendered, sender_name=config.brand.name)
-    mail.send(msg, sender=config.sender, to=[address], kind="newsletter-confirm")
+    notices.send(config, [address], key_, [], button=button, language=lang)

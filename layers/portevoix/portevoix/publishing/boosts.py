@@ -230,10 +230,14 @@ def _notify(
         what,
         [
             {"label": boost["account"], "text": boost.get("text") or boost["ref"]},
-            {"label": "—", "text": boost.get("error") or boost.get("decision_comment") or "—"},
-        ]
-        if what != "boost.approval"
-        else [{"label": boost["account"], "text": boost.get("text") or boost["ref"]}],
+            # a rejection's comment, a failure's reason
+            *(
+                [{"label": "—", "text": why}]
+                if (why := boost.get("error") or boost.get("decision_comment"))
+                and what != "boost.approval"
+                else []
+            ),
+        ],
         button=button,
         values={
             "account": boost["account"],

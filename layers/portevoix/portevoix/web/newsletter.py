@@ -21,7 +21,7 @@ LIMIT_PER_ADDRESS = 2  # confirmation emails an address may receive in it
 
 
 def _public(ctx: Ctx, template: str, status: int = 200, **values: Any) -> Response:
-    return ctx.page(template, status, public=True, **values)
+    return ctx.page(template, status, **values)
 
 
 def _off(ctx: Ctx) -> Response | None:
@@ -190,7 +190,7 @@ def editor(ctx: Ctx) -> Response:
     return ctx.page(
         "newsletter.html",
         issue=issue,
-        label=issues._label(issue["issue_id"], ctx.lang),
+        label=issues.label(issue["issue_id"], ctx.lang),
         picks=issues.picks(issue["issue_id"]),
         posts=issues.published_posts(ctx.config, issue["issue_id"]),
         counts=subscribers.counts(),
