@@ -229,11 +229,12 @@ def ask(config: Any, issue_id: str, by: str, now: datetime | None = None) -> lis
         raise NewsletterError(f"the issue is {issue['status']}: it was already sent for approval")
     approvers = config.approvers or [m.email for m in config.team]
     expires = now + timedelta(days=APPROVAL_DAYS)
-    sent = {}
-    for email in approvers:
-        link = sent[email] = links.create(
-            "newsletter", expires, now=now, issue_id=issue_id, email=email
-        )
+    sent = {
+        email: links.create("newsletter", expires, now=now, issue_id=issue_id, email=email)
+        for email in approvers
+    }
+    store.update(*key(issue_id), {"links": sent})
+    for email, link in sent.items():
         notices.send(
             config,
             [email],
@@ -242,7 +243,6 @@ def ask(config: Any, issue_id: str, by: str, now: datetime | None = None) -> lis
             button=links.url("newsletter", link),
             values={"issue": issue_id, "by": by, "count": len(subscribers.confirmed())},
         )
-    store.update(*key(issue_id), {"links": sent})
     return list(sent)
 
 

@@ -202,13 +202,13 @@ def request(
 def _ask(config: Any, boost: dict[str, Any], now: datetime) -> None:
     approvers = config.approvers or [m.email for m in config.team]
     expires = now + timedelta(days=APPROVAL_DAYS)
-    sent = {}
-    for email in approvers:
-        link = sent[email] = links.create(
-            "boost", expires, now=now, boost_id=boost["boost_id"], email=email
-        )
-        _notify(config, [email], "boost.approval", boost, button=links.url("boost", link))
+    sent = {
+        email: links.create("boost", expires, now=now, boost_id=boost["boost_id"], email=email)
+        for email in approvers
+    }
     store.update(*key(boost["boost_id"]), {"links": sent, "approval_expires": iso(expires)})
+    for email, link in sent.items():
+        _notify(config, [email], "boost.approval", boost, button=links.url("boost", link))
 
 
 def _notify(

@@ -124,12 +124,16 @@ def request_approval(
     post = posts.get(post_id)
     approvers = config.approvers or [m.email for m in config.team]
     expires = now + timedelta(days=APPROVAL_TTL_DAYS)
+    # The links are stored before any email goes out: whoever holds one finds it on the post.
+    sent_links = {email: approval.create_link(post_id, email, expires) for email in approvers}
     posts.set_status(
-        post_id, "awaiting_approval", task_token=task_token, approval_expires_at=iso(expires)
+        post_id,
+        "awaiting_approval",
+        task_token=task_token,
+        approval_expires_at=iso(expires),
+        links=sent_links,
     )
-    sent_links = {}
-    for email in approvers:
-        link = sent_links[email] = approval.create_link(post_id, email, expires)
+    for email, link in sent_links.items():
         _notify(
             config,
             [email],
@@ -139,7 +143,6 @@ def request_approval(
             button=links.url("approval", link),
             when=parse_iso(post["scheduled_at"]),
         )
-    posts.set_status(post_id, "awaiting_approval", links=sent_links)
     return {"requested": approvers}
 
 
