@@ -36,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise ValueError(f"unknown task {task!r}: one of {', '.join(TASKS)}")
     config = runtime.config()
     args = {k: v for k, v in event.items() if k != "task"}
-    result = getattr(workflow, task)(config, **args)
+    result = workflow.run_task(config, task, args)
     if task == "record":  # once per post: what went out, what failed
         telemetry.record(
             metrics,

@@ -7,7 +7,7 @@ followed by a clean run; the table (and the outbox) must then equal a run that m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 
 from portevoix.core import store
+from portevoix.publishing import posts
 from tests.helpers import make_config, rss
+from tests.integration import test_workflow
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+flow = test_workflow.flow  # the publish state machine run by moto, with the real tasks
 WRITES = ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem")
 # When a run stored something is not what it stored: an item the recovering run stores
 # carries that run's time (its index key, first seen, expiry).
@@ -34,16 +37,22 @@ VOLATILE = {
 
 @contextmanager
 def fault(
-    service: str, operations: tuple[str, ...], at: int, code: str, status: int
+    service: str,
+    operations: tuple[str, ...],
+    at: int,
+    code: str,
+    status: int,
+    only: Callable[[], bool] | None = None,
 ) -> Iterator[list[str]]:
-    """Answer the ``at``-th call of ``operations`` with ``code`` (later calls go through)."""
+    """Answer the ``at``-th call of ``operations`` with ``code`` (later calls go through);
+    ``only``: count the calls for which it is true (made by the workflow's tasks, say)."""
     from portevoix.core import aws
 
     client = aws.client(service)
     seen: list[str] = []
 
     def answer(model: Any, **_: Any) -> Any:
-        if model.name not in operations:
+        if model.name not in operations or (only and not only()):
             return None
         seen.append(model.name)
         if len(seen) != at:
@@ -236,3 +245,124 @@ def test_a_stream_batch_that_meets_a_table_fault_is_finished_by_its_redelivery(
     assert store.read_counts(NOW, NOW + timedelta(hours=1))[NOW]["negative"] == 3
     deliver("faulty", at)
     assert snapshot() == expected
+
+
+# --------------------------------------------------------------------------
+# The publish workflow: moto's Step Functions runs the real state machine and tasks
+
+
+def workflow_thread() -> bool:
+    """Whether this call comes from the state machine's tasks (not the test, not the page)."""
+    import threading
+
+    return threading.current_thread() is not threading.main_thread()
+
+
+def post_emails() -> dict[tuple[str, str], int]:
+    """How many emails each recipient received, by subject."""
+    from tests.integration.test_digest import sent_messages
+
+    found: dict[tuple[str, str], int] = {}
+    for msg in sent_messages():
+        found[(msg["To"], str(msg["Subject"]))] = found.get((msg["To"], str(msg["Subject"])), 0) + 1
+    return found
+
+
+# The tasks' writes: the check (the post, the calendar's version), the approval request (the
+# links, the post, the version, the email's marker), the publication (the post, the version,
+# the ledger's claim and entry) and the report (the post, the version, a marker a language).
+@pytest.mark.parametrize("at", list(range(1, 15)))
+def test_a_post_whose_workflow_meets_a_table_fault_is_still_published_once(
+    flow: dict[str, Any], at: int
+) -> None:
+    """A throttling (odd points) or a 500 (even ones) at each table write the workflow's tasks
+    make, from the charter's check to the report: the task is retried (AwsTransient), the post
+    goes out once, each email once."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+
+    code, status = [("InternalServerError", 500), ("ProvisionedThroughputExceededException", 400)][
+        at % 2
+    ]
+    flow["configure"]()
+    with fault("dynamodb", WRITES, at, code, status, only=workflow_thread) as seen:
+        post = submit(flow)
+        link = approval_link("alex@brand.example", post)
+        page = http("GET", link)
+        http("POST", link, {"form_token": form_token(page["body"]), "decision": "approve"})
+        assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(seen) >= at  # the fault was met
+    assert posts.get(post["post_id"])["status"] == "published"
+    assert len(alice_statuses(flow["api"])) == 1
+    assert post_emails() == ONE_EACH
+
+
+ONE_EACH = {
+    ("alex@brand.example", "[Porte-voix] To approve: Lancement v2"): 1,
+    ("alex@brand.example", "[Porte-voix] Published: Lancement v2"): 1,
+    ("camille@brand.example", "[Porte-voix] Publiée : Lancement v2"): 1,
+}
+
+
+@pytest.mark.parametrize("at", [1, 2, 3])
+@pytest.mark.parametrize("code,status", [("Throttling", 400), ("ServiceUnavailable", 503)])
+def test_a_post_whose_workflow_meets_an_ses_fault_is_still_published_once(
+    flow: dict[str, Any], at: int, code: str, status: int
+) -> None:
+    """SES throttled or unavailable at the approval request, the report to the author, the
+    report to the approver: each email once, the post once."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+
+    flow["configure"]()
+    with fault("ses", ("SendRawEmail",), at, code, status, only=workflow_thread) as seen:
+        post = submit(flow)
+        link = approval_link("alex@brand.example", post)
+        page = http("GET", link)
+        http("POST", link, {"form_token": form_token(page["body"]), "decision": "approve"})
+        assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(seen) >= at
+    assert len(alice_statuses(flow["api"])) == 1
+    assert post_emails() == ONE_EACH
+
+
+@pytest.mark.parametrize("code,status", [("ThrottlingException", 400), ("ServiceUnavailable", 503)])
+def test_an_approval_step_functions_does_not_take_can_be_given_again(
+    flow: dict[str, Any], code: str, status: int
+) -> None:
+    """SendTaskSuccess throttled: the approver is told nothing was recorded and the form is
+    still there; the second click publishes, once."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+
+    flow["configure"]()
+    post = submit(flow)
+    link = approval_link("alex@brand.example", post)
+    token = form_token(http("GET", link)["body"])
+    with fault("stepfunctions", ("SendTaskSuccess",), 1, code, status):
+        first = http("POST", link, {"form_token": token, "decision": "approve"}, lang="en")
+    assert first["statusCode"] == 503 and "nothing was recorded" in first["text"]
+    assert posts.get(post["post_id"])["status"] == "awaiting_approval"
+    again = http("POST", link, {"form_token": form_token(first["body"]), "decision": "approve"})
+    assert again["statusCode"] == 200
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(alice_statuses(flow["api"])) == 1
+
+
+def test_an_approval_after_the_workflow_timed_out_publishes_nothing(flow: dict[str, Any]) -> None:
+    """The request expired while the approver's page was open: SendTaskSuccess refuses the
+    token (the wait is over), the page says so, the post is expired, nothing goes out."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+
+    flow["configure"](timeout=2)
+    post = submit(flow)
+    link = approval_link("alex@brand.example", post)
+    token = form_token(http("GET", link)["body"])
+    assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"  # through ApprovalExpired
+    # the page was read before the expiry was written: the post still looked open
+    store.update(*store.post_key(post["post_id"]), {"status": "awaiting_approval"})
+    page = http("POST", link, {"form_token": token, "decision": "approve"}, lang="en")
+    assert page["statusCode"] == 410 and "expired" in page["text"]
+    assert posts.get(post["post_id"])["status"] == "expired"
+    assert alice_statuses(flow["api"]) == []

@@ -451,8 +451,8 @@ NOT_IN_THIS_SCENARIO: dict[str, dict[str, str]] = {
         "ssm:GetParameterHistory": "Settings: the configuration's versions",
         "states:StartExecution": "a post created in the composer",
         "states:StopExecution": "a post cancelled",
+        "states:DescribeExecution": "an approval token refused: does the workflow still run?",
         "states:SendTaskSuccess": "an approval decided from its page",
-        "states:SendTaskFailure": "an approval whose workflow is gone",
     },
 }
 

@@ -42,3 +42,43 @@ def reset() -> None:
     """Forget every client (tests, and the local mode between stacks)."""
     with _lock:
         _clients.clear()
+
+
+# Throttling and server-side failures worth a later retry (botocore's standard retry mode
+# retries the same set before giving up); a refusal (MessageRejected, AccessDenied...) is not.
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+        "TransactionInProgressException",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+
+
+def transient(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what caused it) is an AWS fault that a later retry may clear."""
+    from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, ClientError):
+            error = exc.response.get("Error", {})
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+            return error.get("Code") in TRANSIENT_CODES or int(status) >= 500
+        if isinstance(exc, (ConnectionError, HTTPClientError)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False

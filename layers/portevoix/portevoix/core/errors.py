@@ -2,7 +2,7 @@
 
 Step Functions matches the publish tasks' errors by class name
 (``ErrorEquals`` in infra/statemachines/publish.asl.json): ``TransientError``,
-``LostResponse``, ``NotSent`` and ``InProgress`` are retried there, so
+``LostResponse``, ``NotSent``, ``InProgress`` and ``AwsTransient`` are retried there, so
 renaming one is a change of the workflow too (a test checks both agree).
 """
 
@@ -57,6 +57,10 @@ class MailError(PortevoixError):
 
 class StoreError(PortevoixError):
     """The table refused or kept failing a request."""
+
+
+class AwsTransient(PortevoixError):
+    """AWS throttled or failed a call (after botocore's own retries): the task is retried."""
 
 
 class SecretError(PortevoixError):

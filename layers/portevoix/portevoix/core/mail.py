@@ -146,12 +146,14 @@ def send_groups_once(
     period: str | None,
     now: datetime,
     keep: Any = None,
+    outbox: str | None = None,
     **extra: Any,
 ) -> list[dict[str, Any]]:
     """Send ``render_for(lang)`` to each language group, each message of it once per
     ``period``: a marker per (period, language, message) is claimed before SES is called and
     kept once it went, so a run that stops midway (SES throttled, a timeout) is finished by
-    its retry without anyone receiving it twice. ``period`` None: no marker (on demand)."""
+    its retry without anyone receiving it twice. ``period`` None: no marker (on demand).
+    ``outbox``: the local outbox's file kind (``<kind>-<lang>`` by default)."""
     from datetime import timedelta
 
     from portevoix.core import store
@@ -169,7 +171,7 @@ def send_groups_once(
                     continue  # this message went out in an earlier run
                 rendered = rendered or render_for(lang)
                 msg = build(config.sender, chunk, rendered, sender_name=config.brand.name)
-                result = send(msg, sender=config.sender, to=chunk, kind=f"{kind}-{lang}")
+                result = send(msg, sender=config.sender, to=chunk, kind=outbox or f"{kind}-{lang}")
                 result.update(subject=rendered.subject, lang=lang, **extra)
                 sent.append(result)
                 claim.delivered = True

@@ -31,22 +31,25 @@ def send(
     values: dict[str, Any] | None = None,
     values_by_lang: dict[str, dict[str, Any]] | None = None,
     language: str | None = None,
+    once: str | None = None,
 ) -> list[dict[str, Any]]:
     """Render ``notice`` with the ``<key>.subject/title/intro`` messages and send it.
 
     A line's ``text`` (and ``label``) is either a string or ``{"fr": ..., "en": ...}``.
     ``language``: every recipient's (a stranger chose it), not the team's.
+    ``once``: what makes this notice unique (a post's run, say): a retried task sends again
+    only the messages that did not go out.
     """
+    from datetime import UTC, datetime
 
-    sent = []
-    for lang, recipients in ({language: to} if language else groups(config, to)).items():
+    def render_for(lang: str) -> mail.Rendered:
         v = {
             "brand": config.brand.name,
             **(values or {}),
             **((values_by_lang or {}).get(lang) or {}),
         }
         subject = t(lang, f"{key}.subject", **v)
-        rendered = mail.render(
+        return mail.render(
             "notice",
             subject=subject,
             lang=lang,
@@ -66,7 +69,14 @@ def send(
             button=button,
             button_label=t(lang, f"{key}.button") if button else "",
         )
-        sent += mail.send_chunked(
-            config, recipients, rendered, kind=key.replace(".", "-"), lang=lang
-        )
-    return sent
+
+    kind = key.replace(".", "-")
+    return mail.send_groups_once(
+        config,
+        {language: to} if language else groups(config, to),
+        render_for,
+        kind=kind,
+        period=once,
+        now=datetime.now(UTC),
+        outbox=kind,
+    )

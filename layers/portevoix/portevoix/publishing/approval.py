@@ -72,17 +72,55 @@ def decide(
     )
     if not claimed:
         return Outcome("already", posts.get(post["post_id"]), link, status=409)
-    links.mark_used(link_id, now)
     output = json.dumps({"approved": approve, "by": link["email"], "comment": comment})
     try:
-        aws.client("stepfunctions").send_task_success(taskToken=post["task_token"], output=output)
-    except Exception as exc:  # noqa: BLE001 - the token is gone: the request expired meanwhile
+        _resume(post, output)
+    except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-        if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+        if code in GONE and not _still_running(post):
+            # The workflow stopped waiting (the request expired meanwhile): nothing goes out.
             posts.set_status(post["post_id"], "expired")
             return Outcome("expired", posts.get(post["post_id"]), link, status=410)
-        raise
+        if code not in GONE and not aws.transient(exc):
+            raise
+        # Step Functions did not take the decision (throttled, or the request being retried
+        # under a new token): the post waits again, the link still works, the approver is
+        # asked to click once more.
+        posts.set_status(
+            post["post_id"],
+            "awaiting_approval",
+            expect=("approved", "rejecting"),
+            decided_by=None,
+            decided_at=None,
+            decision_comment=None,
+        )
+        return Outcome("retry", posts.get(post["post_id"]), link, status=503)
+    links.mark_used(link_id, now)
     return Outcome("decided", posts.get(post["post_id"]), link)
+
+
+GONE = ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist")
+
+
+def _resume(post: dict[str, Any], output: str) -> None:
+    """SendTaskSuccess with the post's token, or the newer one a retried request stored."""
+    sfn = aws.client("stepfunctions")
+    try:
+        sfn.send_task_success(taskToken=post["task_token"], output=output)
+    except sfn.exceptions.ClientError as exc:
+        latest = (posts.get(post["post_id"]) or {}).get("task_token")
+        if exc.response.get("Error", {}).get("Code") not in GONE or latest == post["task_token"]:
+            raise
+        sfn.send_task_success(taskToken=latest, output=output)
+
+
+def _still_running(post: dict[str, Any]) -> bool:
+    """Whether the post's workflow still runs (a token refused while it retries a task)."""
+    arn = post.get("execution_arn")
+    if not arn:
+        return False
+    status = aws.client("stepfunctions").describe_execution(executionArn=arn)["status"]
+    return status == "RUNNING"
 
 
 def pick_language(accept_language: str | None, default: str) -> str:
@@ -130,7 +168,7 @@ def page(
             by=post.get("decided_by", "?"),
             when=format_date(when.astimezone(config.tz), lang) if when else "?",
         )
-    elif outcome.kind in ("expired", "invalid", "forged"):
+    elif outcome.kind in ("expired", "invalid", "forged", "retry"):
         message = t(lang, f"page.{outcome.kind}")
     elif outcome.kind == "closed":
         message = t(lang, "page.closed", status=post.get("status"))
@@ -150,7 +188,7 @@ def page(
         post=post if outcome.kind not in ("invalid",) else None,
         when=format_date(when, lang) if when else "",
         findings=findings,
-        form_token=outcome.link["form_token"] if outcome.kind == "open" else None,
+        form_token=outcome.link["form_token"] if outcome.kind in ("open", "retry") else None,
     )
     return outcome.status, html
 

@@ -24,10 +24,14 @@ def _notify(
     key: str,
     post: dict[str, Any],
     lines: list[dict[str, Any]],
+    *,
+    run: str | None,
     **values: Any,
 ) -> None:
-
+    """Email a notice about ``post``; once per ``run`` (the workflow's execution) and
+    recipient list: a task retried after a fault does not send what already went out."""
     button = values.pop("button", None)
+    once = f"{post['post_id']}#{run}#{','.join(to)}" if run else None
     by_lang = {}
     if "when" in values:  # a date is written in the reader's language
         when = values.pop("when")
@@ -42,7 +46,24 @@ def _notify(
         button=button,
         values={"title": _title(post), **values},
         values_by_lang=by_lang,
+        once=once,
     )
+
+
+def run_task(config: Any, task: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run one task for the state machine; an AWS fault is raised as ``AwsTransient``, the
+    name its Retry matches (a throttled table or SES must not end the post's workflow)."""
+    from portevoix.core import aws
+    from portevoix.core.errors import AwsTransient
+
+    try:
+        return globals()[task](config, **args)
+    except AwsTransient:
+        raise
+    except Exception as exc:
+        if aws.transient(exc):
+            raise AwsTransient(f"{task}: {exc}") from exc
+        raise
 
 
 def _title(post: dict[str, Any]) -> str:
@@ -52,7 +73,7 @@ def _title(post: dict[str, Any]) -> str:
     return first if len(first) <= 60 else first[:57].rsplit(" ", 1)[0] + "…"
 
 
-def check(config: Any, post_id: str) -> dict[str, Any]:
+def check(config: Any, post_id: str, run: str | None = None) -> dict[str, Any]:
 
     post = posts.get(post_id)
     when = parse_iso(post["scheduled_at"])
@@ -105,59 +126,81 @@ def _recent_publications(account_key: str, around: datetime) -> list[datetime]:
     return [d for d in (parse_iso(i.get("published_at")) for i in items) if d]
 
 
-def notify_blocked(config: Any, post_id: str) -> dict[str, Any]:
+def notify_blocked(config: Any, post_id: str, run: str | None = None) -> dict[str, Any]:
     post = posts.get(post_id)
     lines = [
         {"label": f["network"], "text": {"fr": f["fr"], "en": f["en"]}, "level": f["level"]}
         for f in post.get("findings", [])
         if f["level"] == "error"
     ]
-    _notify(config, [post["author"]], "post.blocked", post, lines)
+    _notify(config, [post["author"]], "post.blocked", post, lines, run=run)
     return {"notified": post["author"]}
 
 
 def request_approval(
-    config: Any, post_id: str, task_token: str, now: datetime | None = None
+    config: Any,
+    post_id: str,
+    task_token: str,
+    now: datetime | None = None,
+    run: str | None = None,
 ) -> dict[str, Any]:
-
     now = now or datetime.now(UTC)
     post = posts.get(post_id)
     approvers = config.approvers or [m.email for m in config.team]
-    expires = now + timedelta(days=APPROVAL_TTL_DAYS)
     # The links are stored before any email goes out: whoever holds one finds it on the post.
-    sent_links = {email: approval.create_link(post_id, email, expires) for email in approvers}
-    posts.set_status(
-        post_id,
-        "awaiting_approval",
-        task_token=task_token,
-        approval_expires_at=iso(expires),
-        links=sent_links,
-    )
-    for email, link in sent_links.items():
+    # A retried task (a new token) keeps this run's links and emails only whom it missed.
+    retried = run and post.get("links_run") == run and post.get("links")
+    sent_links = dict(post["links"]) if retried else {}
+    expires = parse_iso(post.get("approval_expires_at")) if retried else None
+    expires = expires or now + timedelta(days=APPROVAL_TTL_DAYS)
+    for email in approvers:
+        if email not in sent_links:
+            sent_links[email] = approval.create_link(post_id, email, expires)
+    fields = {
+        "task_token": task_token,
+        "approval_expires_at": iso(expires),
+        "links": sent_links,
+        "links_run": run,
+    }
+    if not posts.set_status(post_id, "awaiting_approval", expect=("awaiting_approval",), **fields):
+        # Decided while this task was being retried: the approval page resumes the workflow
+        # with the token kept here (it reads the newest one); nobody is asked again.
+        store.update(*store.post_key(post_id), fields)
+        return {"requested": [], "decided": post.get("status")}
+    for email in approvers:
         _notify(
             config,
             [email],
             "post.approval",
             post,
             [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
-            button=links.url("approval", link),
+            button=links.url("approval", sent_links[email]),
             when=parse_iso(post["scheduled_at"]),
+            run=run,
         )
     return {"requested": approvers}
 
 
-def notify_rejected(config: Any, post_id: str) -> dict[str, Any]:
+def notify_rejected(config: Any, post_id: str, run: str | None = None) -> dict[str, Any]:
     post = posts.get(post_id)
     posts.set_status(post_id, "rejected")
     lines = [{"label": "—", "text": post.get("decision_comment") or "—"}]
-    _notify(config, [post["author"]], "post.rejected", post, lines, by=post.get("decided_by", "?"))
+    _notify(
+        config,
+        [post["author"]],
+        "post.rejected",
+        post,
+        lines,
+        run=run,
+        by=post.get("decided_by", "?"),
+    )
     return {"notified": post["author"]}
 
 
-def expired(config: Any, post_id: str) -> dict[str, Any]:
+def expired(config: Any, post_id: str, run: str | None = None) -> dict[str, Any]:
     post = posts.get(post_id)
     posts.set_status(post_id, "expired", expect=("awaiting_approval",))
-    _notify(config, [post["author"]], "post.expired", post, [])
+    _notify(config, [post["author"]], "post.expired", post, [], run=run)
     return {"status": "expired"}
 
 
@@ -169,7 +212,13 @@ def check_freeze(config: Any, post_id: str) -> dict[str, Any]:
     return {"frozen": bool(state.get("frozen"))}
 
 
-def hold(config: Any, post_id: str, task_token: str, now: datetime | None = None) -> dict[str, Any]:
+def hold(
+    config: Any,
+    post_id: str,
+    task_token: str,
+    now: datetime | None = None,
+    run: str | None = None,
+) -> dict[str, Any]:
     """The post is due while publishing is frozen: it waits for the freeze to lift (or a release)."""
     now = now or datetime.now(UTC)
     post = posts.get(post_id)
@@ -186,22 +235,23 @@ def hold(config: Any, post_id: str, task_token: str, now: datetime | None = None
         from portevoix.inbox import episodes
 
         episodes.log_current("system", "held", post=post_id, title=post.get("title") or None)
-        _notify(
-            config,
-            [post["author"]],
-            "post.held",
-            post,
-            [],
-            button=f"{settings.links_base_url()}/posts/{post_id}",
-            minutes=config.crisis.publish_held_within_minutes,
-        )
+    _notify(
+        config,
+        [post["author"]],
+        "post.held",
+        post,
+        [],
+        button=f"{settings.links_base_url()}/posts/{post_id}",
+        minutes=config.crisis.publish_held_within_minutes,
+        run=run,
+    )
     return {"status": "held"}
 
 
-def hold_expired(config: Any, post_id: str) -> dict[str, Any]:
+def hold_expired(config: Any, post_id: str, run: str | None = None) -> dict[str, Any]:
     post = posts.get(post_id)
     posts.set_status(post_id, "expired", expect=("held",), hold_token=None)
-    _notify(config, [post["author"]], "post.hold_expired", post, [])
+    _notify(config, [post["author"]], "post.hold_expired", post, [], run=run)
     return {"status": "expired"}
 
 
@@ -220,7 +270,9 @@ def publish_one(
     return {"account": account, "status": "published", "url": entry.get("url"), "retry_after": 0}
 
 
-def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str, Any]:
+def record(
+    config: Any, post_id: str, results: list[dict[str, Any]], run: str | None = None
+) -> dict[str, Any]:
     post = posts.get(post_id)
     ok = [r for r in results if r.get("status") == "published"]
     failed = [r for r in results if r.get("status") != "published"]
@@ -238,7 +290,7 @@ def record(config: Any, post_id: str, results: list[dict[str, Any]]) -> dict[str
         for r in failed
     ]
     recipients = sorted({post["author"], *(config.approvers or [])})
-    _notify(config, recipients, f"post.{status}", post, lines)
+    _notify(config, recipients, f"post.{status}", post, lines, run=run)
     if post.get("episode_id"):  # the holding statement: its outcome goes in the episode's log
         from portevoix.inbox import episodes
 
@@ -290,6 +342,7 @@ def remind(config: Any, now: datetime | None = None) -> list[str]:
                 [{"label": k, "text": v["text"]} for k, v in post["variants"].items()],
                 button=links.url("approval", link),
                 when=parse_iso(post["scheduled_at"]),
+                run=f"reminder-{post.get('links_run') or post.get('runs', 0)}",
             )
         store.update(post["PK"], "POST", {"reminded_at": iso(now)})
         reminded.append(post["post_id"])
