@@ -13,6 +13,8 @@ from portevoix.core.logs import install as redact_secrets
 logger = redact_secrets(Logger(service="veille"))
 # EMF; the only dimension is the service.
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="veille")
+# The networks' reading (one request an account, 20 s at most, in parallel) and the writes.
+LISTEN_AND_STORE_SECONDS = 45
 
 
 @metrics.log_metrics
@@ -23,11 +25,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     config = runtime.config()
     remaining = context.get_remaining_time_in_millis() / 1000 if context else 300
+    # Fetching stops in time for the slowest fetch already started (its total timeout), the
+    # storing and the networks' reading to end before Lambda's limit: a run cut there would
+    # leave its work to the next one (nothing lost), but never in the middle of a write.
+    reserve = config.fetch.total_timeout_seconds + LISTEN_AND_STORE_SECONDS
     report = poller.poll(
         config,
         runtime.event_time(event),
         scheduled=event.get("job") != "veille-now",
-        budget_seconds=max(10.0, remaining - 30),
+        budget_seconds=max(10.0, remaining - reserve),
     )
     result = report.to_dict()
     telemetry.record(

@@ -146,6 +146,103 @@ def test_a_poll_that_meets_a_table_fault_is_completed_by_the_next_one(
     assert snapshot() == expected
 
 
+class Killed(BaseException):
+    """Lambda ended the run (its time ran out): nothing after this point runs, no handler."""
+
+
+@contextmanager
+def killed_at(at: int) -> Iterator[list[str]]:
+    """End the run at the ``at``-th table call, reads included (not an error any code catches)."""
+    from portevoix.core import aws
+
+    client = aws.client("dynamodb")
+    seen: list[str] = []
+
+    def stop(model: Any, **_: Any) -> None:
+        seen.append(model.name)
+        if len(seen) == at:
+            raise Killed(f"timed out before {model.name}")
+
+    client.meta.events.register("before-call.dynamodb.*", stop)
+    try:
+        yield seen
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.*", stop)
+
+
+# Every table call of the first run: the feeds' states, the pending batches, each batch's new
+# items looked up, its pending record, counts, mentions and items, the states, the clean-up.
+@pytest.mark.parametrize("at", list(range(1, 22)))
+def test_a_poll_whose_time_runs_out_is_completed_by_the_next_one(
+    aws: Any, feed_server: Any, monkeypatch: pytest.MonkeyPatch, at: int
+) -> None:
+    from portevoix.listening.poller import poll
+
+    monkeypatch.setenv("TABLE_NAME", "portevoix-test")
+    config = feeds(feed_server)
+    use_table("reference")
+    poll(config, NOW)
+    poll(config, NOW + timedelta(minutes=15))
+    expected = snapshot()
+
+    use_table("killed")
+    with killed_at(at) as seen, pytest.raises(Killed):
+        poll(config, NOW)
+    assert len(seen) == at
+    poll(config, NOW + timedelta(minutes=15))  # the next scheduled run, in a fresh container
+    assert snapshot() == expected
+
+
+def test_a_poll_near_its_end_leaves_what_it_has_no_time_for_to_the_next_run(
+    aws: Any, feed_server: Any, chaos: Any, api: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run stops fetching before Lambda's limit (its remaining time less what the slowest
+    fetch and the networks can take): the feeds after a slow one and the network accounts are
+    skipped, said so, and read by the next run as if nothing happened."""
+    import time
+
+    from portevoix.listening.poller import poll
+    from tests.helpers import respond
+    from tests.integration.test_mastodon import as_user
+
+    monkeypatch.setenv("TABLE_NAME", "portevoix-test")
+    monkeypatch.setenv("MASTO_TOKEN", "alice_token")
+
+    def slow(handler: Any) -> None:
+        time.sleep(1.5)
+        respond(
+            handler, 200, rss([("Porte-voix, lente", "https://slow.example/1")], at=NOW.timestamp())
+        )
+
+    chaos.routes["/slow.rss"] = slow
+    given = feeds(feed_server)
+    config = make_config(
+        feeds=[
+            {"id": "a", "url": given.feeds[0].url},
+            {"id": "slow", "url": chaos.url("/slow.rss")},
+            *({"id": f.key, "url": f.url} for f in given.feeds[1:]),
+        ],
+        fetch={"concurrency": 1},  # one after the other: the order decides who waits
+        accounts=[
+            {"network": "mastodon", "id": "masto", "instance": api, "secret": "env:MASTO_TOKEN"}
+        ],
+    )
+    as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": "@alice Porte-voix ?"})
+    use_table("reference")
+    poll(config, NOW)
+    poll(config, NOW + timedelta(minutes=15))
+    expected = snapshot()
+
+    use_table("short")
+    first = poll(config, NOW, budget_seconds=1.0).to_dict()
+    assert {s["feed"] for s in first["skipped"]} == {"b", "c", "account:masto"}
+    assert all("next time" in s["reason"] for s in first["skipped"])
+    assert first["network_mentions"] == 0
+    second = poll(config, NOW + timedelta(minutes=15)).to_dict()
+    assert second["skipped"] == [] and second["network_mentions"] == 1
+    assert snapshot() == expected
+
+
 def sent_to() -> list[str]:
     """Every recipient of every email SES accepted, as often as it did."""
     from tests.integration.test_digest import sent_messages

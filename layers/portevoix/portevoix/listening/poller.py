@@ -28,7 +28,7 @@ from portevoix.listening.mentions import poll_accounts
 
 ITEM_TTL_DAYS = 90
 PENDING = "VEILLE#PENDING"  # batches counted whose run may not have finished storing them
-
+OUT_OF_TIME = "out of time for this run; polled next time"
 
 @dataclass
 class FeedOutcome:
@@ -102,7 +102,7 @@ class Poller:
         self, feed: Feed, state: dict[str, Any] | None, now: datetime, deadline: float
     ) -> FeedOutcome:
         if time.monotonic() > deadline:
-            return FeedOutcome(feed, "skipped", note="out of time for this run; polled next time")
+            return FeedOutcome(feed, "skipped", note=OUT_OF_TIME)
         same = feedstate.same_feed(feed.url, state)
         prev = dict(state) if same else store.with_key(store.feed_key(feed.key), url=feed.url)
         url = prev.get("alternate") or feed.url
@@ -209,7 +209,15 @@ class Poller:
         ]
         if changed:
             store.batch_put(changed)
-        if self.config.accounts:
+        if self.config.accounts and time.monotonic() > started + budget_seconds:
+            # No time left to read the networks: their cursors are unchanged, the next run
+            # reads from where the last one stopped.
+            report.skipped += [
+                {"feed": f"account:{a.key}", "url": a.network, "reason": OUT_OF_TIME}
+                for a in self.config.accounts
+                if a.read
+            ]
+        elif self.config.accounts:
             self._listen(now, report)
         report.seconds = time.monotonic() - started
         return report
