@@ -35,28 +35,35 @@ VOLATILE = {
 }
 
 
+class Killed(BaseException):
+    """Lambda ended the run (its time ran out): nothing after this point runs, no handler."""
+
+
 @contextmanager
 def fault(
     service: str,
-    operations: tuple[str, ...],
+    operations: tuple[str, ...] | None,
     at: int,
-    code: str,
-    status: int,
+    code: str = "",
+    status: int = 0,
     only: Callable[[], bool] | None = None,
 ) -> Iterator[list[str]]:
-    """Answer the ``at``-th call of ``operations`` with ``code`` (later calls go through);
-    ``only``: count the calls for which it is true (made by the workflow's tasks, say)."""
+    """Answer the ``at``-th call of ``operations`` (None: any) with ``code`` (later calls go
+    through); no ``code``: end the run there (``Killed``). ``only``: count the calls for which
+    it is true (made by the workflow's tasks, say)."""
     from portevoix.core import aws
 
     client = aws.client(service)
     seen: list[str] = []
 
     def answer(model: Any, **_: Any) -> Any:
-        if model.name not in operations or (only and not only()):
+        if (operations and model.name not in operations) or (only and not only()):
             return None
         seen.append(model.name)
         if len(seen) != at:
             return None
+        if not code:
+            raise Killed(f"timed out before {model.name}")
         from botocore.awsrequest import AWSResponse
 
         response = AWSResponse("https://aws.example", status, {}, None)
@@ -65,15 +72,12 @@ def fault(
             "ResponseMetadata": {"HTTPStatusCode": status},
         }
 
-    client.meta.events.register(
-        f"before-call.{client.meta.service_model.endpoint_prefix}.*", answer
-    )
+    event = f"before-call.{client.meta.service_model.endpoint_prefix}.*"
+    client.meta.events.register(event, answer)
     try:
         yield seen
     finally:
-        client.meta.events.unregister(
-            f"before-call.{client.meta.service_model.endpoint_prefix}.*", answer
-        )
+        client.meta.events.unregister(event, answer)
 
 
 def snapshot() -> dict[tuple[str, str], dict[str, Any]]:
@@ -100,6 +104,16 @@ def use_table(name: str) -> None:
     os.environ["TABLE_NAME"] = name
     if name not in aws.client("dynamodb").list_tables()["TableNames"]:
         create_table(name)
+
+
+def whole_run(config: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """The table two faultless polls leave, in a table of its own."""
+    from portevoix.listening.poller import poll
+
+    use_table("reference")
+    poll(config, NOW)
+    poll(config, NOW + timedelta(minutes=15))
+    return snapshot()
 
 
 def feeds(server: Any) -> Any:
@@ -130,10 +144,7 @@ def test_a_poll_that_meets_a_table_fault_is_completed_by_the_next_one(
 
     monkeypatch.setenv("TABLE_NAME", "portevoix-test")
     config = feeds(feed_server)
-    use_table("reference")
-    poll(config, NOW)
-    poll(config, NOW + timedelta(minutes=15))
-    expected = snapshot()
+    expected = whole_run(config)
 
     use_table("faulty")
     with fault("dynamodb", WRITES, at, code, status) as seen:
@@ -146,30 +157,6 @@ def test_a_poll_that_meets_a_table_fault_is_completed_by_the_next_one(
     assert snapshot() == expected
 
 
-class Killed(BaseException):
-    """Lambda ended the run (its time ran out): nothing after this point runs, no handler."""
-
-
-@contextmanager
-def killed_at(at: int) -> Iterator[list[str]]:
-    """End the run at the ``at``-th table call, reads included (not an error any code catches)."""
-    from portevoix.core import aws
-
-    client = aws.client("dynamodb")
-    seen: list[str] = []
-
-    def stop(model: Any, **_: Any) -> None:
-        seen.append(model.name)
-        if len(seen) == at:
-            raise Killed(f"timed out before {model.name}")
-
-    client.meta.events.register("before-call.dynamodb.*", stop)
-    try:
-        yield seen
-    finally:
-        client.meta.events.unregister("before-call.dynamodb.*", stop)
-
-
 # Every table call of the first run: the feeds' states, the pending batches, each batch's new
 # items looked up, its pending record, counts, mentions and items, the states, the clean-up.
 @pytest.mark.parametrize("at", list(range(1, 22)))
@@ -180,13 +167,10 @@ def test_a_poll_whose_time_runs_out_is_completed_by_the_next_one(
 
     monkeypatch.setenv("TABLE_NAME", "portevoix-test")
     config = feeds(feed_server)
-    use_table("reference")
-    poll(config, NOW)
-    poll(config, NOW + timedelta(minutes=15))
-    expected = snapshot()
+    expected = whole_run(config)
 
     use_table("killed")
-    with killed_at(at) as seen, pytest.raises(Killed):
+    with fault("dynamodb", None, at) as seen, pytest.raises(Killed):
         poll(config, NOW)
     assert len(seen) == at
     poll(config, NOW + timedelta(minutes=15))  # the next scheduled run, in a fresh container
@@ -228,10 +212,7 @@ def test_a_poll_near_its_end_leaves_what_it_has_no_time_for_to_the_next_run(
         ],
     )
     as_user(api, "bob_token", "POST", "/api/v1/statuses", json={"status": "@alice Porte-voix ?"})
-    use_table("reference")
-    poll(config, NOW)
-    poll(config, NOW + timedelta(minutes=15))
-    expected = snapshot()
+    expected = whole_run(config)
 
     use_table("short")
     first = poll(config, NOW, budget_seconds=1.0).to_dict()
