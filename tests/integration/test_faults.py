@@ -17,10 +17,11 @@ import pytest
 from portevoix.core import store
 from portevoix.publishing import posts
 from tests.helpers import make_config, rss
-from tests.integration import test_workflow
+from tests.integration import test_moderation, test_workflow
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 flow = test_workflow.flow  # the publish state machine run by moto, with the real tasks
+graph = test_moderation.graph  # a Facebook Page whose comments can be hidden, an archive bucket
 WRITES = ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem")
 # When a run stored something is not what it stored: an item the recovering run stores
 # carries that run's time (its index key, first seen, expiry).
@@ -444,3 +445,42 @@ def test_an_approval_after_the_workflow_timed_out_publishes_nothing(flow: dict[s
     assert page["statusCode"] == 410 and "expired" in page["text"]
     assert posts.get(post["post_id"])["status"] == "expired"
     assert alice_statuses(flow["api"]) == []
+
+
+# The archive's one PutObject; the table's writes: the filing (with its rule), the hidden
+# status, the negative count (its hour keeps the message's id).
+@pytest.mark.parametrize(
+    "service,operations,code,status,at",
+    [
+        ("s3", ("PutObject",), "InternalError", 500, 1),
+        ("s3", ("PutObject",), "SlowDown", 503, 1),
+        *(("dynamodb", WRITES, "ThrottlingException", 400, at) for at in (1, 2, 3)),
+    ],
+)
+def test_a_comment_to_hide_that_meets_a_fault_is_archived_then_hidden_by_its_redelivery(
+    aws: Any,
+    graph: Any,
+    service: str,
+    operations: tuple[str, ...],
+    code: str,
+    status: int,
+    at: int,
+) -> None:
+    """The archive (S3) or the table fails while an insult is moderated: nothing is hidden
+    without its archived copy, and the redelivered record finishes it: one copy, hidden."""
+    from portevoix.inbox import filing
+    from tests.integration.test_moderation import archived, comment, config_for
+
+    config = config_for(graph)
+    insult = comment("111_9", "Bande d'escrocs, vous êtes des incapables")
+    with fault(service, operations, at, code, status) as seen:
+        try:
+            filing.handle_new(config, dict(insult), NOW)
+        except Exception:  # noqa: BLE001 - the record is reported failed, redelivered
+            assert not graph.hidden or archived(aws)  # never hidden before it is archived
+            filing.handle_new(config, dict(insult), NOW)
+    assert len(seen) >= at  # the fault was met
+    assert graph.hidden == {"111_9"}
+    (copy,) = archived(aws)
+    assert copy["rule"] == "insult"
+    assert store.get(insult["PK"], "MENTION")["status"] == "hidden"

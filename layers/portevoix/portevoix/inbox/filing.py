@@ -20,12 +20,16 @@ from portevoix.inbox.replies import suggestions
 EXCERPT = 280
 
 
-def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
+def triage(
+    config: Any, mention: dict[str, Any], now: datetime | None = None, *, moderate: bool = False
+) -> dict[str, Any] | None:
     """Classify a new mention and file it: needs_reply, or ignored (spam, our own posts).
 
     The filed mention is written whole, only while it is still ``new``: a
     replayed stream record (a retried batch) finds it filed and changes
-    nothing (None), so nobody's reply or decision is undone.
+    nothing (None), so nobody's reply or decision is undone. ``moderate``: the
+    moderation rule it breaks is decided now and written with it, so that a
+    record redelivered after a failed archive or hide still finishes the job.
     """
     classifier = Classifier.for_config(config)
     author, handle = mention.get("author"), mention.get("author_handle")
@@ -61,6 +65,9 @@ def triage(config: Any, mention: dict[str, Any]) -> dict[str, Any] | None:
         "draft_reply": draft,
     }
     filed = {**mention, **values}
+    rule = moderation.rule_for(config, filed, now) if moderate else None
+    if rule:
+        filed["moderation_rule"] = rule
     if not store.put_if(filed, "status", ("new",)):
         return None
     return filed
@@ -198,18 +205,17 @@ def handle_new(
     """What the stream consumer does with one new mention (``alert=False``: the caller groups alerts)."""
     if mention.get("status", "new") != "new":
         return mention  # a restored or replayed item that was already handled
-    filed = triage(config, mention)
+    filed = triage(config, mention, now, moderate=True)
+    auto_hide = config.inbox.moderation.auto_hide
     if filed is None:  # already filed: a record redelivered after a failure
         current = store.get(mention["PK"], mention["SK"]) or mention
+        if auto_hide and current.get("moderation_rule") and not current.get("archive_key"):
+            # its archive or its hiding is what failed: finish it
+            current = moderation.hide(config, current, current["moderation_rule"], now)
         _count_negative(current, now)  # its count, if that is what failed
         return current
-    rule = moderation.rule_for(config, filed, now)
-    if rule:
-        if config.inbox.moderation.auto_hide:
-            filed = moderation.hide(config, filed, rule, now)
-        else:
-            store.update(filed["PK"], filed["SK"], {"moderation_rule": rule})
-            filed["moderation_rule"] = rule
+    if filed.get("moderation_rule") and auto_hide:
+        filed = moderation.hide(config, filed, filed["moderation_rule"], now)
     if _count_negative(filed, now):
         if alert:  # a stream batch checks once, after its last mention (the caller)
             crisis.check(config, now)

@@ -30,6 +30,7 @@ ITEM_TTL_DAYS = 90
 PENDING = "VEILLE#PENDING"  # batches counted whose run may not have finished storing them
 OUT_OF_TIME = "out of time for this run; polled next time"
 
+
 @dataclass
 class FeedOutcome:
     feed: Feed
