@@ -27,8 +27,9 @@ INDEX = "CONTESTS"
 MAX_DAYS = 120  # contests are read while they started less than this ago
 
 
+# Built when a contest is declared (defer_build), not when the 15-minute run imports this.
 class Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     hashtag: str | None = Field(default=None, pattern=r"^#?[\w]{1,100}$")
     tag_friends: int = Field(default=0, ge=0, le=10)
     repost: bool = Field(default=False, description="Also repost the post (where it shows).")
@@ -37,7 +38,7 @@ class Entry(BaseModel):
 class Spec(BaseModel):
     """A contest as a member declares it (YAML, or the studio's form)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
     title: str = Field(min_length=1, max_length=120)
     posts: list[str] = Field(
         min_length=1,

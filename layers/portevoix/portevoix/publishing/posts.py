@@ -26,22 +26,24 @@ from portevoix.networks import Media, NetworkError, NotSent, Poll, Variant, buil
 CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
 
 
+# The draft's models are built when first used (defer_build): the workflow's tasks, which
+# never parse a draft, do not pay for them at a cold start.
 class MediaSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     url: str = Field(pattern=r"^(https?|s3)://", description="A public URL, or s3:// (uploaded).")
     alt: str = ""
     mime: str = "image/jpeg"
 
 
 class PollSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     options: list[str] = Field(min_length=2, max_length=10)
     minutes: int = Field(default=1440, ge=5, le=30 * 1440)
     question: str | None = Field(default=None, max_length=300)
 
 
 class VariantSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     text: str
     link: str | None = Field(default=None, pattern=r"^https?://")
     track: bool = Field(default=True, description="false: this variant's links go out as written")
@@ -54,7 +56,7 @@ class VariantSpec(BaseModel):
 class Draft(BaseModel):
     """What a community manager writes (YAML or JSON)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     author: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     title: str = ""
     campaign: str | None = Field(
