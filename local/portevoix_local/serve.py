@@ -47,6 +47,7 @@ from portevoix_local.stack import (
     handler,
     load_state,
     load_template,
+    partition_queries,
     route_lambdas,
 )
 
@@ -137,6 +138,7 @@ class LocalServer:
         self._mock = mock_aws(config=MOTO_CONFIG)
         self._mock.start()
         atomic_table_writes()  # threads of this server write the table at once
+        partition_queries()  # a Query reads its partition, not the whole table
         moto_port = _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
