@@ -358,7 +358,7 @@ def test_a_post_whose_workflow_meets_a_table_fault_is_still_published_once(
     make, from the charter's check to the report: the task is retried (AwsTransient), the post
     goes out once, each email once."""
     from tests.integration.test_mastodon import alice_statuses
-    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+    from tests.integration.test_workflow import approve, submit, wait_for
 
     code, status = [("InternalServerError", 500), ("ProvisionedThroughputExceededException", 400)][
         at % 2
@@ -366,9 +366,7 @@ def test_a_post_whose_workflow_meets_a_table_fault_is_still_published_once(
     flow["configure"]()
     with fault("dynamodb", WRITES, at, code, status, only=workflow_thread) as seen:
         post = submit(flow)
-        link = approval_link("alex@brand.example", post)
-        page = http("GET", link)
-        http("POST", link, {"form_token": form_token(page["body"]), "decision": "approve"})
+        approve(flow, post)
         assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
     assert len(seen) >= at  # the fault was met
     assert posts.get(post["post_id"])["status"] == "published"
@@ -391,18 +389,55 @@ def test_a_post_whose_workflow_meets_an_ses_fault_is_still_published_once(
     """SES throttled or unavailable at the approval request, the report to the author, the
     report to the approver: each email once, the post once."""
     from tests.integration.test_mastodon import alice_statuses
-    from tests.integration.test_workflow import approval_link, form_token, http, submit, wait_for
+    from tests.integration.test_workflow import approve, submit, wait_for
 
     flow["configure"]()
     with fault("ses", ("SendRawEmail",), at, code, status, only=workflow_thread) as seen:
         post = submit(flow)
-        link = approval_link("alex@brand.example", post)
-        page = http("GET", link)
-        http("POST", link, {"form_token": form_token(page["body"]), "decision": "approve"})
+        approve(flow, post)
         assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
     assert len(seen) >= at
     assert len(alice_statuses(flow["api"])) == 1
     assert post_emails() == ONE_EACH
+
+
+def test_a_notice_ses_refuses_does_not_stop_the_post_and_is_shown_on_it(
+    flow: dict[str, Any],
+) -> None:
+    """MessageRejected for the author's "published" email (SES's sandbox, a dead address):
+    the post is still published once, the approver still told, the refusal kept on the post."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import approve, submit, wait_for
+
+    flow["configure"]()
+    # the third email: the approval request, the approver's report, then the author's
+    with fault("ses", ("SendRawEmail",), 3, "MessageRejected", 400, only=workflow_thread):
+        post = submit(flow)
+        approve(flow, post)
+        assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
+    assert len(alice_statuses(flow["api"])) == 1
+    final = posts.get(post["post_id"])
+    assert final["status"] == "published"
+    (refusal,) = final["notice_errors"]
+    assert refusal["to"] == "camille@brand.example" and "MessageRejected" in refusal["error"]
+    assert post_emails() == {k: v for k, v in ONE_EACH.items() if k[0] != "camille@brand.example"}
+
+
+def test_a_post_no_approver_can_be_emailed_fails_visibly_and_publishes_nothing(
+    flow: dict[str, Any],
+) -> None:
+    """SES refuses the only approver's email: nobody could approve, so the run fails (the
+    failed-runs queue and `doctor` show it) and the post says which email was refused."""
+    from tests.integration.test_mastodon import alice_statuses
+    from tests.integration.test_workflow import submit, wait_for
+
+    flow["configure"]()
+    with fault("ses", ("SendRawEmail",), 1, "MessageRejected", 400, only=workflow_thread):
+        post = submit(flow)
+        assert wait_for(post["execution_arn"])["status"] == "FAILED"
+    assert alice_statuses(flow["api"]) == []
+    (refusal,) = posts.get(post["post_id"])["notice_errors"]
+    assert refusal["to"] == "alex@brand.example" and refusal["what"] == "post.approval"
 
 
 @pytest.mark.parametrize("code,status", [("ThrottlingException", 400), ("ServiceUnavailable", 503)])

@@ -247,6 +247,13 @@ def test_compose_checks_then_sends_and_the_calendar_shows_it(studio: dict[str, A
     assert f'data-post="{post_id}"' in str(cal.body)  # the cached week saw the new post
     page = browser.go("GET", f"/posts/{post_id}")
     assert page.status == 200 and "Lancement ce jeudi" in str(page.body)
+    assert "refusés par SES" not in str(page.body)
+    refusal = {"what": "post.approval", "to": "a@b.example", "error": "<b>MessageRejected</b>"}
+    store.update(*store.post_key(post_id), {"notice_errors": [{**refusal, "at": "2026-12-04"}]})
+    page = browser.go("GET", f"/posts/{post_id}")  # an email SES refused is shown, escaped
+    assert "Emails refusés par SES" in str(page.body) and "&lt;b&gt;MessageRejected" in str(
+        page.body
+    )
     cancel = browser.go("POST", f"/posts/{post_id}/cancel", {"csrf": csrf})
     assert cancel.status == 200 and store.get(*store.post_key(post_id))["status"] == "cancelled"
 

@@ -396,13 +396,7 @@ def test_lost_answer_then_retry_posts_exactly_once(flow: dict[str, Any]) -> None
         proxy.drop("POST", r"^/api/v1/statuses$", times=3)  # every attempt's answer is lost
         flow["configure"](instance=proxy.url)
         post = submit(flow)
-        wait_for(post["execution_arn"], waiting_on="RequestApproval")
-        link = approval_link("alex@brand.example")
-        http(
-            "POST",
-            link,
-            {"form_token": form_token(http("GET", link)["body"]), "decision": "approve"},
-        )
+        approve(flow, post)
         assert wait_for(post["execution_arn"])["status"] == "SUCCEEDED"
         assert len(alice_statuses(flow["api"])) == 1
         assert posts.get(post["post_id"])["status"] == "published"

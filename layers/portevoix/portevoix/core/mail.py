@@ -147,13 +147,16 @@ def send_groups_once(
     now: datetime,
     keep: Any = None,
     outbox: str | None = None,
+    refused: list[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> list[dict[str, Any]]:
     """Send ``render_for(lang)`` to each language group, each message of it once per
     ``period``: a marker per (period, language, message) is claimed before SES is called and
     kept once it went, so a run that stops midway (SES throttled, a timeout) is finished by
     its retry without anyone receiving it twice. ``period`` None: no marker (on demand).
-    ``outbox``: the local outbox's file kind (``<kind>-<lang>`` by default)."""
+    ``outbox``: the local outbox's file kind (``<kind>-<lang>`` by default). ``refused``: a
+    message SES refuses for good (MessageRejected) is noted there and the others still go;
+    without it, the refusal is raised."""
     from datetime import timedelta
 
     from portevoix.core import store
@@ -171,7 +174,17 @@ def send_groups_once(
                     continue  # this message went out in an earlier run
                 rendered = rendered or render_for(lang)
                 msg = build(config.sender, chunk, rendered, sender_name=config.brand.name)
-                result = send(msg, sender=config.sender, to=chunk, kind=outbox or f"{kind}-{lang}")
+                try:
+                    result = send(
+                        msg, sender=config.sender, to=chunk, kind=outbox or f"{kind}-{lang}"
+                    )
+                except MailError as exc:
+                    from portevoix.core import aws
+
+                    if refused is None or aws.transient(exc):
+                        raise
+                    refused.append({"to": chunk, "error": str(exc)[:300]})
+                    continue
                 result.update(subject=rendered.subject, lang=lang, **extra)
                 sent.append(result)
                 claim.delivered = True

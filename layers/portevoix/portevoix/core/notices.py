@@ -32,13 +32,14 @@ def send(
     values_by_lang: dict[str, dict[str, Any]] | None = None,
     language: str | None = None,
     once: str | None = None,
+    refused: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Render ``notice`` with the ``<key>.subject/title/intro`` messages and send it.
 
     A line's ``text`` (and ``label``) is either a string or ``{"fr": ..., "en": ...}``.
     ``language``: every recipient's (a stranger chose it), not the team's.
     ``once``: what makes this notice unique (a post's run, say): a retried task sends again
-    only the messages that did not go out.
+    only the messages that did not go out. ``refused``: see ``mail.send_groups_once``.
     """
     from datetime import UTC, datetime
 
@@ -79,4 +80,5 @@ def send(
         period=once,
         now=datetime.now(UTC),
         outbox=kind,
+        refused=refused,
     )

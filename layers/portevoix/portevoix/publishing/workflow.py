@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import links, notices, settings, store
+from portevoix.core.errors import MailError
 from portevoix.core.i18n import format_date, languages
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import RateLimited
@@ -27,9 +28,11 @@ def _notify(
     *,
     run: str | None,
     **values: Any,
-) -> None:
+) -> list[dict[str, Any]]:
     """Email a notice about ``post``; once per ``run`` (the workflow's execution) and
-    recipient list: a task retried after a fault does not send what already went out."""
+    recipient list: a task retried after a fault does not send what already went out.
+    A message SES refuses for good (MessageRejected) does not stop the post: it is kept on
+    the post (``notice_errors``, shown on its page) and returned."""
     button = values.pop("button", None)
     once = f"{post['post_id']}#{run}#{','.join(to)}" if run else None
     by_lang = {}
@@ -47,7 +50,16 @@ def _notify(
         values={"title": _title(post), **values},
         values_by_lang=by_lang,
         once=once,
+        refused=(refused := []),
     )
+    if refused:
+        kept = list(posts.get(post["post_id"]).get("notice_errors") or [])[-9:]
+        now = iso(datetime.now(UTC))
+        kept += [
+            {"what": key, "to": ", ".join(r["to"]), "error": r["error"], "at": now} for r in refused
+        ]
+        store.update(*store.post_key(post["post_id"]), {"notice_errors": kept})
+    return refused
 
 
 def run_task(config: Any, task: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -167,8 +179,9 @@ def request_approval(
         # with the token kept here (it reads the newest one); nobody is asked again.
         store.update(*store.post_key(post_id), fields)
         return {"requested": [], "decided": post.get("status")}
+    refused = []
     for email in approvers:
-        _notify(
+        refused += _notify(
             config,
             [email],
             "post.approval",
@@ -178,6 +191,8 @@ def request_approval(
             when=parse_iso(post["scheduled_at"]),
             run=run,
         )
+    if len(refused) == len(approvers):  # nobody can approve it: the run fails, visibly
+        raise MailError(f"post {post_id}: SES refused every approval email ({refused[0]['error']})")
     return {"requested": approvers}
 
 
