@@ -15,10 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import aws, store
-from portevoix.core.errors import ModerationError  # noqa: F401 - re-exported
+from portevoix.core.errors import ModerationError, NetworkError, Unsupported  # noqa: F401
 from portevoix.core.text import compile_terms, fold
 from portevoix.core.timeutil import iso
-from portevoix.networks import NetworkError, Unsupported, build
 
 
 def rule_for(config: Any, mention: dict[str, Any], now: datetime | None = None) -> str | None:
@@ -95,6 +94,8 @@ def hide(
             moderation_note="not on a network we can act on: hide or report it where it is",
         )
     else:
+        from portevoix.networks import build  # loaded when something is to be hidden
+
         net = (networks or {}).get(account.key) or build(account, config)
         try:
             net.hide(mention["ref"])

@@ -12,10 +12,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from portevoix.core import store
-from portevoix.core.errors import PortevoixError, ReplyError  # noqa: F401 - re-exported
+from portevoix.core.errors import NetworkError, PortevoixError, ReplyError  # noqa: F401
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.inbox import inbound
-from portevoix.networks import NetworkError, Published, build
 
 _sandbox = None
 
@@ -149,6 +148,10 @@ def reply(
     )
     if not claimed:
         raise ReplyError(f"mention {mention_id} is {get(mention_id).get('status')}: not replied")
+    # The networks' clients (and requests) are loaded when a reply goes out, not by every
+    # stream batch that imports this module to file mentions.
+    from portevoix.networks import Published, build
+
     try:
         if account is None:  # an email: answered by email, in its thread
             sent = inbound.reply(config, mention, text)

@@ -6,7 +6,6 @@ import importlib
 from typing import Any
 
 from portevoix.core import secrets
-from portevoix.core.http import AddressPolicy
 from portevoix.networks.base import (
     AuthError,
     Health,
@@ -26,7 +25,6 @@ from portevoix.networks.base import (
     Unsupported,
     Variant,
 )
-from portevoix.networks.http import ApiClient, default_error
 
 MODULES = {
     "mastodon": ("mastodon", "Mastodon"),
@@ -48,6 +46,10 @@ def network_class(name: str) -> type[Network]:
 
 def build(account: Any, config: Any, **client_options: Any) -> Network:
     """A ready client for one configured account."""
+    # HTTP (requests) is loaded with the first client, not by whoever imports the errors.
+    from portevoix.core.http import AddressPolicy
+    from portevoix.networks.http import ApiClient
+
     cls = network_class(account.network)
     secret = secrets.Secret(getattr(account, "secret", None))
     client = ApiClient(
@@ -82,6 +84,8 @@ def publish_once(net: Network, variant: Variant, key: str) -> Published:
 
 
 def _default_reader() -> Any:
+    from portevoix.networks.http import default_error
+
     return default_error
 
 

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portevoix.core import links, notices, settings, store
-from portevoix.core.errors import MailError
+from portevoix.core.errors import MailError, RateLimited
 from portevoix.core.i18n import format_date, languages
 from portevoix.core.timeutil import iso, parse_iso
-from portevoix.networks import RateLimited
 from portevoix.publishing import approval, charter, posts, tracking
 
 APPROVAL_TTL_DAYS = 7
