@@ -194,7 +194,7 @@ def test_a_poll_near_its_end_leaves_what_it_has_no_time_for_to_the_next_run(
     monkeypatch.setenv("MASTO_TOKEN", "alice_token")
 
     def slow(handler: Any) -> None:
-        time.sleep(1.5)
+        time.sleep(2.0)
         respond(
             handler, 200, rss([("Porte-voix, lente", "https://slow.example/1")], at=NOW.timestamp())
         )
