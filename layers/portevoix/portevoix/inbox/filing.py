@@ -209,8 +209,9 @@ def handle_new(
     auto_hide = config.inbox.moderation.auto_hide
     if filed is None:  # already filed: a record redelivered after a failure
         current = store.get(mention["PK"], mention["SK"]) or mention
-        if auto_hide and current.get("moderation_rule") and not current.get("archive_key"):
-            # its archive or its hiding is what failed: finish it
+        unfinished = current.get("moderation_rule") and not current.get("archive_key")
+        if auto_hide and unfinished and current.get("status") in ("needs_reply", "ignored"):
+            # its archive or its hiding is what failed (and nobody acted on it since): finish it
             current = moderation.hide(config, current, current["moderation_rule"], now)
         _count_negative(current, now)  # its count, if that is what failed
         return current

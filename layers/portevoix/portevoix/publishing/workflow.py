@@ -190,7 +190,7 @@ def request_approval(
             when=parse_iso(post["scheduled_at"]),
             run=run,
         )
-    if len(refused) == len(approvers):  # nobody can approve it: the run fails, visibly
+    if refused and len(refused) == len(approvers):  # nobody can approve it: fail, visibly
         raise MailError(f"post {post_id}: SES refused every approval email ({refused[0]['error']})")
     return {"requested": approvers}
 
