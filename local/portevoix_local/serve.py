@@ -43,6 +43,7 @@ from portevoix_local.stack import (
     LambdaContext,
     QuietServer,
     atomic_table_writes,
+    cached_service_names,
     create_workflow,
     handler,
     load_state,
@@ -139,6 +140,7 @@ class LocalServer:
         self._mock.start()
         atomic_table_writes()  # threads of this server write the table at once
         partition_queries()  # a Query reads its partition, not the whole table
+        cached_service_names()  # moto's router lists its services once
         moto_port = _free_port()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
         self.moto.start()
