@@ -531,3 +531,27 @@ def test_a_comment_to_hide_that_meets_a_fault_is_archived_then_hidden_by_its_red
     (copy,) = archived(aws)
     assert copy["rule"] == "insult"
     assert store.get(insult["PK"], "MENTION")["status"] == "hidden"
+
+
+@pytest.mark.parametrize("at", [1, 2])
+def test_a_redelivered_message_is_counted_once_towards_the_repeat_rule(
+    aws: Any, graph: Any, at: int
+) -> None:
+    """The repeat rule hides the third same message of an author: a second one whose filing
+    failed (the count's write, then the filing's) and was delivered again is still the second."""
+    from portevoix.inbox import filing
+    from tests.integration.test_moderation import comment, config_for
+
+    config = config_for(graph)
+    text = "Rejoignez le groupe des clients Cyclia !"
+    filing.handle_new(config, comment("111_1", text), NOW)
+    second = comment("111_2", text)
+    with (
+        fault("dynamodb", WRITES, at, "ThrottlingException", 400) as seen,
+        pytest.raises(Exception, match="ThrottlingException"),
+    ):
+        filing.handle_new(config, dict(second), NOW)
+    assert len(seen) == at
+    assert filing.handle_new(config, dict(second), NOW).get("moderation_rule") is None
+    third = filing.handle_new(config, comment("111_3", text), NOW)
+    assert third["moderation_rule"] == "repeated" and graph.hidden == {"111_3"}

@@ -504,18 +504,27 @@ def read_counts(start: datetime, end: datetime) -> dict[datetime, dict[str, int]
     return found
 
 
-def increment(key: Key, *, now: datetime, keep: timedelta) -> int:
-    """Add one to the ``n`` counter of ``key`` (created, kept ``keep``); the new value."""
-    resp = _ddb().update_item(
-        TableName=table_name(),
-        Key={"PK": {"S": key[0]}, "SK": {"S": key[1]}},
-        UpdateExpression="ADD n :one SET expires_at = if_not_exists(expires_at, :ttl)",
-        ExpressionAttributeValues={
-            ":one": {"N": "1"},
-            ":ttl": {"N": str(int((now + keep).timestamp()))},
-        },
-        ReturnValues="UPDATED_NEW",
-    )
+def increment(key: Key, *, now: datetime, keep: timedelta, once: str | None = None) -> int:
+    """Add one to the ``n`` counter of ``key`` (created, kept ``keep``); the new value. With
+    ``once``, only if that id was not counted yet (a retried message counts once)."""
+    expression = "ADD n :one SET expires_at = if_not_exists(expires_at, :ttl)"
+    values = {":one": {"N": "1"}, ":ttl": {"N": str(int((now + keep).timestamp()))}}
+    extra: dict[str, Any] = {}
+    if once:
+        expression = "ADD n :one, ids :id SET expires_at = if_not_exists(expires_at, :ttl)"
+        values.update({":id": {"SS": [once]}, ":idv": {"S": once}})
+        extra["ConditionExpression"] = "attribute_not_exists(ids) OR NOT contains(ids, :idv)"
+    try:
+        resp = _ddb().update_item(
+            TableName=table_name(),
+            Key={"PK": {"S": key[0]}, "SK": {"S": key[1]}},
+            UpdateExpression=expression,
+            ExpressionAttributeValues=values,
+            ReturnValues="UPDATED_NEW",
+            **extra,
+        )
+    except _ddb().exceptions.ConditionalCheckFailedException:
+        return int((get(*key) or {}).get("n", 0))  # counted already: its count as it stands
     return int(resp["Attributes"]["n"]["N"])
 
 

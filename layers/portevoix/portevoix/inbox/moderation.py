@@ -47,7 +47,9 @@ def rule_for(config: Any, mention: dict[str, Any], now: datetime | None = None) 
         digest = hashlib.sha256(
             f"{mention['author_handle']}|{fold(text).strip()}".encode()
         ).hexdigest()[:24]
-        seen = store.increment(store.repeat_key(digest), now=now, keep=timedelta(days=1))
+        seen = store.increment(  # once per message: a redelivered one is not counted again
+            store.repeat_key(digest), now=now, keep=timedelta(days=1), once=mention.get("PK")
+        )
         if seen >= rules.repeated:
             return "repeated"
     return None
