@@ -13,6 +13,7 @@ Also prints the layer's size by package. Target (issue 15): cold path <= 1.2 x b
 from __future__ import annotations
 
 import ast
+import json
 import os
 import platform
 import shutil
@@ -24,6 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import yaml  # noqa: E402
+
 from bench.common import arguments, compare  # noqa: E402
 
 PYTHON = "python3.12"
@@ -69,11 +72,16 @@ def _is_module(package: str, name: str) -> bool:
     return (base / f"{name}.py").exists() or (base / name / "__init__.py").exists()
 
 
-def timed(path: list[Path], modules: list[str], runs: int) -> float:
+def timed(path: list[Path], modules: list[str], runs: int, then: str = "") -> float:
+    """Seconds to import ``modules`` (and run ``then``) in a fresh python3.12, fastest run."""
     code = (
         "import sys, time; sys.path[:0] = {path!r}; t = time.perf_counter(); "
-        "{imports}; print(time.perf_counter() - t)"
-    ).format(path=[str(p) for p in path], imports="; ".join(f"import {m}" for m in modules))
+        "{imports}; {then}; print(time.perf_counter() - t)"
+    ).format(
+        path=[str(p) for p in path],
+        imports="; ".join(f"import {m}" for m in modules),
+        then=then or "pass",
+    )
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
         "PYENV_VERSION": "3.12.1",
@@ -117,6 +125,18 @@ def run(runs: int) -> dict[str, Any]:
             results[f"{name}_cold_ms"] = round(cold * 1000, 1)
             worst = max(worst, cold / boto3)
         results["worst_cold_ratio"] = round(worst, 2)
+        # What every first invocation adds after its imports: reading and validating the
+        # configuration (the example, as stored: comments dropped).
+        example = json.dumps(yaml.safe_load((ROOT / "config" / "example.yaml").read_text()))
+        read = timed(
+            [layer],
+            ["portevoix.core.config"],
+            runs,
+            then=f"portevoix.core.config.parse_config({example!r})",
+        )
+        config_import = timed([layer], ["portevoix.core.config"], runs)
+        results["config_import_ms"] = round(config_import * 1000, 1)
+        results["config_first_read_ms"] = round((read - config_import) * 1000, 1)
         total = sizes(layer)
         results["layer_mb"] = round(sum(total.values()), 1)
         for package, mb in list(total.items())[:8]:
