@@ -70,15 +70,12 @@ def run(subscribers: int) -> dict[str, Any]:
         now = datetime.now(UTC)
         store.batch_put(
             [
-                store.with_key(
-                    subs.key(subs.digest(f"lecteur{i}@example.org")),
-                    email=f"lecteur{i}@example.org",
+                subs.record(
+                    f"lecteur{i}@example.org",
+                    "confirmed",
                     language="fr" if i % 3 else "en",
-                    status="confirmed",
                     token=f"bench-token-{i:06d}",
                     consent_at=now.isoformat(),
-                    GSI1PK=subs.index("confirmed"),
-                    GSI1SK=subs.digest(f"lecteur{i}@example.org"),
                 )
                 for i in range(subscribers)
             ]
@@ -116,15 +113,7 @@ def run(subscribers: int) -> dict[str, Any]:
         late = [f"tard{i}@example.org" for i in range(60)]
         store.batch_put(
             [
-                store.with_key(
-                    subs.key(subs.digest(a)),
-                    email=a,
-                    language="fr",
-                    status="confirmed",
-                    token=f"bench-late-{i:03d}",
-                    GSI1PK=subs.index("confirmed"),
-                    GSI1SK=subs.digest(a),
-                )
+                subs.record(a, "confirmed", language="fr", token=f"bench-late-{i:03d}")
                 for i, a in enumerate(late)
             ]
         )

@@ -469,17 +469,7 @@ def sending(addresses: list[str]) -> dict[str, Any]:
     from portevoix.newsletter import issues, subscribers
 
     for i, address in enumerate(addresses):
-        store.put(
-            store.with_key(
-                subscribers.key(subscribers.digest(address)),
-                email=address,
-                language="fr",
-                status="confirmed",
-                token=f"tok{i}",
-                GSI1PK=subscribers.index("confirmed"),
-                GSI1SK=subscribers.digest(address),
-            )
-        )
+        store.put(subscribers.record(address, "confirmed", language="fr", token=f"tok{i}"))
     issue_id = datetime.now(UTC).strftime("%Y-%m")
     store.put(
         store.with_key(

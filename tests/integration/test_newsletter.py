@@ -51,15 +51,12 @@ def confirmed(addresses: list[str]) -> None:
     """Subscribers who confirmed long ago (imported as the table holds them)."""
     store.batch_put(
         [
-            store.with_key(
-                subscribers.key(subscribers.digest(a)),
-                email=a,
+            subscribers.record(
+                a,
+                "confirmed",
                 language="fr",
-                status="confirmed",
                 token=f"token-{i:05d}",
                 consent_at="2026-01-05T10:00:00Z",
-                GSI1PK=subscribers.index("confirmed"),
-                GSI1SK=subscribers.digest(a),
             )
             for i, a in enumerate(addresses)
         ]

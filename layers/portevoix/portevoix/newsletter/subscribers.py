@@ -45,6 +45,14 @@ def index(status: str) -> str:
     return f"SUBS#{status}"
 
 
+def record(address: str, status: str, **fields: Any) -> dict[str, Any]:
+    """A subscriber's item: keyed by the address's digest, listed under its status."""
+    h = digest(address)
+    return store.with_key(
+        key(h), email=address, status=status, GSI1PK=index(status), GSI1SK=h, **fields
+    )
+
+
 def unsubscribe_url(token: str) -> str:
     from portevoix.core import settings
 
@@ -77,19 +85,17 @@ def subscribe(
     if current and current["status"] in ("confirmed", "suppressed"):
         return current["status"]  # nothing to do, and a suppressed address is never mailed
     token = (current or {}).get("token") or _random.token_urlsafe(24)
-    item = store.with_key(
-        key(h),
-        email=address,
-        language=lang,
-        status="pending",
-        token=token,
-        source=source[:100],
-        asked_at=iso(now),
-        created_at=(current or {}).get("created_at") or iso(now),
-        GSI1PK=index("pending"),
-        GSI1SK=h,
+    store.put(
+        record(
+            address,
+            "pending",
+            language=lang,
+            token=token,
+            source=source[:100],
+            asked_at=iso(now),
+            created_at=(current or {}).get("created_at") or iso(now),
+        )
     )
-    store.put(item)
     store.put(store.with_key((f"NLU#{token}", "NLU"), sub=h))
     link = links.create("subscribe", now + timedelta(days=CONFIRM_DAYS), now=now, sub=h)
     _mail(config, address, lang, "newsletter.confirm", links.url("subscribe", link))
@@ -151,16 +157,13 @@ def suppress(email: str, reason: str, now: datetime | None = None) -> bool:
     current = store.get(*key(h))
     if current is None:
         store.put(
-            store.with_key(
-                key(h),
-                email=address,
-                status="suppressed",
+            record(
+                address,
+                "suppressed",
                 token=_random.token_urlsafe(24),
                 created_at=iso(now),
                 suppressed_at=iso(now),
                 suppressed_reason=reason[:200],
-                GSI1PK=index("suppressed"),
-                GSI1SK=h,
             )
         )
         return True
