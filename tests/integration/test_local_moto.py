@@ -19,8 +19,16 @@ def test_a_query_reads_its_partition_and_answers_as_before(aws: Any) -> None:
     )
     partition_queries()
     partition_queries()  # once is enough: a second call changes nothing
+    from moto.dynamodb.models.table import Table
 
-    got = store.query("P#1", "S#010", "S#019")
+    listed: list[int] = []
+    read = Table.all_items
+    Table.all_items = lambda self: listed.append(len(items := read(self))) or items  # type: ignore[method-assign]
+    try:
+        got = store.query("P#1", "S#010", "S#019")
+    finally:
+        Table.all_items = read  # type: ignore[method-assign]
+    assert listed == [40]  # the partition's 40 items were read, not the table's 120
     assert [i["SK"] for i in got] == [f"S#{s:03d}" for s in range(10, 20)]
     assert {i["PK"] for i in got} == {"P#1"}
     assert store.query("P#9", "S#", "S#~") == []  # no such partition
