@@ -439,6 +439,11 @@ def post_page(ctx: Ctx, post_id: str, notice: str | None = None, status: int = 2
         decided=format_date(decided.astimezone(tz), ctx.lang) if decided else None,
         networks=networks,
         findings=post.get("findings") or [],
+        refused=[  # emails SES refused for good, when, in the reader's zone and language
+            {**e, "at": format_date(at.astimezone(tz), ctx.lang) if at else ""}
+            for e in post.get("notice_errors") or []
+            for at in [parse_iso(e.get("at"))]
+        ],
         final=post["status"] in FINAL,
         notice=notice,
     )
