@@ -769,7 +769,7 @@ def complete(config: Any, record: dict[str, Any], choice: Choice) -> Outcome:
 
 def _complete_ads(config: Any, record: dict[str, Any], choice: Choice) -> Outcome:
     """An ad account into ``boosts.ad_accounts``: it may boost every account of its networks."""
-    from portevoix.core.config import AD_NETWORKS as BOOSTED
+    from portevoix.core.compiled import AD_NETWORKS as BOOSTED
 
     network = record["network"]
     fields = dict(choice.fields)

@@ -11,7 +11,6 @@ import ipaddress
 import os
 import re
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,7 +25,21 @@ from pydantic import (
     model_validator,
 )
 
+from portevoix.core.compiled import (
+    AD_NETWORKS,
+    CHARTER_RULES,
+    INBOX_INTENTS,
+    REPLY_VARIABLES,
+    AccountMethods,
+    BoostsMethods,
+    ConfigMethods,
+    FeedMethods,
+    check_email,
+    read_file,
+)
 from portevoix.core.errors import ConfigError
+
+__all__ = ["AD_NETWORKS", "CHARTER_RULES", "INBOX_INTENTS", "REPLY_VARIABLES"]
 
 
 def _language(value: str) -> str:
@@ -39,15 +52,10 @@ def _language(value: str) -> str:
 
 Language = Annotated[str, AfterValidator(_language)]
 
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
-def _check_email(value: str) -> str:
-    value = value.strip()
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an email address")
-    return value
+_check_email = check_email
 
 
 def _check_http_url(value: str) -> str:
@@ -113,7 +121,7 @@ class Competitor(_Model):
     aliases: Terms = Field(default_factory=list)
 
 
-class Feed(_Model):
+class Feed(_Model, FeedMethods):
     url: HttpUrl
     id: str | None = Field(default=None, description="Stable slug; defaults to a hash of the URL.")
     name: str = ""
@@ -128,15 +136,6 @@ class Feed(_Model):
                 f"{v!r} must be lower-case letters, digits, '-' or '_' (at most 63 characters)"
             )
         return v
-
-    @property
-    def key(self) -> str:
-        """The feed's stable identifier in the table."""
-        return self.id or "u" + hashlib.sha256(self.url.encode()).hexdigest()[:16]
-
-    @property
-    def label(self) -> str:
-        return self.name or urlsplit(self.url).hostname or self.url
 
 
 class Fetch(_Model):
@@ -186,7 +185,7 @@ def _check_secret(value: str) -> str:
 SecretRef = Annotated[str, AfterValidator(_check_secret)]
 
 
-class _Account(_Model):
+class _Account(_Model, AccountMethods):
     id: str | None = Field(default=None, description="Stable slug; defaults to the network's name.")
     read: bool = Field(default=True, description="Poll this account for mentions.")
     enabled: bool = Field(
@@ -202,10 +201,6 @@ class _Account(_Model):
         if v is not None and not _SLUG.match(v):
             raise ValueError(f"{v!r} must be lower-case letters, digits, '-' or '_'")
         return v
-
-    @property
-    def key(self) -> str:
-        return self.id or self.network  # type: ignore[attr-defined]
 
 
 class MastodonAccount(_Account):
@@ -316,20 +311,6 @@ Account = Annotated[
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
-CHARTER_RULES = (
-    "length",
-    "banned_words",
-    "required",
-    "links",
-    "hashtags",
-    "mentions",
-    "media",
-    "poll",
-    "days",
-    "hours",
-    "spacing",
-    "cadence",
-)
 
 
 class CharterRules(_Model):
@@ -379,9 +360,6 @@ class Charter(_Model):
         return CharterRules.model_validate(merged)
 
 
-INBOX_INTENTS = ("crisis", "spam", "insult", "complaint", "question", "praise")
-
-
 class ReplyTemplate(_Model):
     """A reply a community manager personalises and sends in one click."""
 
@@ -400,10 +378,6 @@ class ReplyTemplate(_Model):
             if problem:
                 raise ValueError(f"{lang}: {problem}")
         return self
-
-
-# What a reply template may use (inbox/replies.py fills them for each message).
-REPLY_VARIABLES = ("author", "handle", "brand", "network", "excerpt")
 
 
 def template_problem(source: str) -> str | None:
@@ -644,10 +618,9 @@ class LinkedInAdAccount(_AdAccount):
 
 
 AdAccount = Annotated[MetaAdAccount | LinkedInAdAccount, Field(discriminator="network")]
-AD_NETWORKS = {"meta": ("facebook", "instagram"), "linkedin": ("linkedin",)}
 
 
-class Boosts(_Model):
+class Boosts(_Model, BoostsMethods):
     """Paid boosts of published posts: who pays, and how much at most."""
 
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
@@ -664,10 +637,6 @@ class Boosts(_Model):
     )
     max_days: int = Field(default=30, ge=1, le=90)
     ad_accounts: list[AdAccount] = Field(default_factory=list)
-
-    def ad_account_for(self, account: str) -> Any:
-        """The enabled ad account that may boost this account's posts, or None."""
-        return next((a for a in self.ad_accounts if a.enabled and account in a.boosts), None)
 
 
 class Newsletter(_Model):
@@ -689,7 +658,7 @@ class Newsletter(_Model):
     )
 
 
-class Config(_Model):
+class Config(_Model, ConfigMethods):
     brand: Brand
     language: Language = Field(default="fr", description="Default language of emails.")
     timezone: str = "Europe/Paris"
@@ -771,35 +740,10 @@ class Config(_Model):
         object.__setattr__(self, "accounts", [a for a in self.accounts if a.enabled])
         return self
 
-    @property
-    def all_accounts(self) -> list[Any]:
-        """Every account in the file's order, disabled ones included."""
-        return list(getattr(self, "_all_accounts", self.accounts))
-
-    @property
-    def disabled_accounts(self) -> list[Any]:
-        return [a for a in self.all_accounts if not a.enabled]
-
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
     @cached_property
     def fingerprint(self) -> str:
         """A short hash of the configuration, to cache what is derived from it."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
-
-    def account(self, key: str | None) -> Any:
-        """The configured account with this id, or None."""
-        return next((a for a in self.accounts if a.key == key), None)
-
-    def recipients(self, what: str = "digest") -> dict[str, list[str]]:
-        """Recipients of the digest (or ``"report"``) grouped by the language they read."""
-        groups: dict[str, list[str]] = {}
-        for m in self.team:
-            if getattr(m, what):
-                groups.setdefault(m.language or self.language, []).append(m.email)
-        return groups
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -873,11 +817,34 @@ def parse_config(text: str, source: str = "<config>") -> Config:
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate a configuration file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(p), ["file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(p), [f"cannot read the file: {exc}"]) from None
-    return parse_config(text, str(p))
+    return parse_config(read_file(str(path)), str(path))
+
+
+def compile_config(config: Config) -> str:
+    """``config``'s compiled form: every value (defaults included) as ``compiled.load`` reads it.
+
+    Each model is ``{"k": kind, "f": fields}`` (``"s"``: the fields the file set, for the
+    charter's overlay), each mapping of the file's own ``{"d": ...}``: nothing a brand
+    writes can pass for a model.
+    """
+    import json
+
+    return json.dumps(_compiled(config), ensure_ascii=False, separators=(",", ":"))
+
+
+def _compiled(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        fields = {name: getattr(value, name) for name in type(value).model_fields}
+        if isinstance(value, Config):
+            fields["accounts"] = value.all_accounts
+        node = {"k": type(value).__name__, "f": {k: _compiled(v) for k, v in fields.items()}}
+        if isinstance(value, CharterRules):
+            node["s"] = sorted(value.model_fields_set)
+        return node
+    if isinstance(value, list | tuple):
+        return [_compiled(v) for v in value]
+    if isinstance(value, dict):
+        return {"d": {str(k): _compiled(v) for k, v in value.items()}}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"{type(value).__name__} has no compiled form")

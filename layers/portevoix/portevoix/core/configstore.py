@@ -69,9 +69,11 @@ def save(text: str, *, based_on: int | None, by: str, note: str) -> int:
 
     ``based_on``: the version the editor started from (None: whatever is there).
     """
+    import hashlib
+
     from portevoix.core import runtime
 
-    check(text)
+    model = check(text)
     name = parameter()
     ssm = aws.client("ssm")
     if based_on is not None:
@@ -81,6 +83,8 @@ def save(text: str, *, based_on: int | None, by: str, note: str) -> int:
                 f"the configuration changed since you opened it (version {based_on}, "
                 f"now {now}): reload the page and make your change again"
             )
+    # The functions read this version compiled, without validating it again at each cold start.
+    runtime.remember(model, hashlib.sha256(text.encode()).hexdigest())
     written = ssm.put_parameter(
         Name=name,
         Value=text,

@@ -116,6 +116,11 @@ def marker_key(kind: str, period: str) -> Key:
     return f"{kind.upper()}#{period}", "SENT"
 
 
+def compiled_config_key(stamp: str, digest: str) -> Key:
+    """The configuration compiled by code ``stamp`` from the YAML whose SHA-256 is ``digest``."""
+    return "CONFIG#COMPILED", f"{stamp}#{digest}"
+
+
 def session_key(session_id: str) -> Key:
     return f"SESSION#{session_id}", "SESSION"
 

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portevoix.core import store
-from portevoix.core.config import Config, Feed
 from portevoix.core.errors import FeedParseError, FetchError
 from portevoix.core.http import AddressPolicy, Fetcher, Limits, user_agent
 from portevoix.core.timeutil import iso, parse_iso
@@ -25,6 +24,9 @@ from portevoix.listening import feeds as feedmod
 from portevoix.listening import feedstate
 from portevoix.listening.matching import Matcher
 from portevoix.listening.mentions import poll_accounts
+
+if TYPE_CHECKING:
+    from portevoix.core.config import Config, Feed
 
 ITEM_TTL_DAYS = 90
 PENDING = "VEILLE#PENDING"  # batches counted whose run may not have finished storing them

@@ -24,11 +24,11 @@ STATUSES = ("pending", "confirmed", "unsubscribed", "suppressed")
 
 
 def normal(email: str) -> str:
-    from portevoix.core.config import _check_email
+    from portevoix.core.compiled import check_email
     from portevoix.core.text import clean_text
 
     try:
-        return _check_email(clean_text(email or "", 254)).lower()
+        return check_email(clean_text(email or "", 254)).lower()
     except ValueError:
         raise NewsletterError(f"{(email or '')[:80]!r} is not an email address") from None
 

@@ -16,11 +16,14 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portevoix.core.errors import ConfigError
 from portevoix.core.text import clean_written
 from portevoix.publishing import charter, posts
+
+if TYPE_CHECKING:
+    from portevoix.publishing.draft import Draft
 
 MAX_ROWS = 500
 KNOWN = {"date", "time", "accounts", "text", "title", "link", "image_url", "alt"}
@@ -56,7 +59,7 @@ def read(text: str) -> list[dict[str, str]]:
 
 def check(
     config: Any, rows: list[dict[str, str]], author: str, now: datetime | None = None
-) -> tuple[list[posts.Draft], list[Problem]]:
+) -> tuple[list[Draft], list[Problem]]:
     """Every row as a draft, or the problems that stop the import (by row and column)."""
     now = now or datetime.now(UTC)
     accounts = {a.key: a for a in config.accounts}

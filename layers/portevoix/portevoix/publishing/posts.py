@@ -11,84 +11,26 @@ from __future__ import annotations
 
 import secrets as _random
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
 from portevoix.core import aws, store
-from portevoix.core.config import _describe
 from portevoix.core.errors import ConfigError, InProgress, PostError  # noqa: F401 - re-exported
 from portevoix.core.http import AddressPolicy, Fetcher, Limits
 from portevoix.core.timeutil import iso, parse_iso
 from portevoix.networks import Media, NetworkError, NotSent, Poll, Variant, build, publish_once
 
+if TYPE_CHECKING:
+    from portevoix.publishing.draft import Draft
+
 CLAIM_STALE = timedelta(minutes=6)  # longer than the publish function's timeout
 
 
-# The draft's models are built when first used (defer_build): the workflow's tasks, which
-# never parse a draft, do not pay for them at a cold start.
-class MediaSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    url: str = Field(pattern=r"^(https?|s3)://", description="A public URL, or s3:// (uploaded).")
-    alt: str = ""
-    mime: str = "image/jpeg"
-
-
-class PollSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    options: list[str] = Field(min_length=2, max_length=10)
-    minutes: int = Field(default=1440, ge=5, le=30 * 1440)
-    question: str | None = Field(default=None, max_length=300)
-
-
-class VariantSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    text: str
-    link: str | None = Field(default=None, pattern=r"^https?://")
-    track: bool = Field(default=True, description="false: this variant's links go out as written")
-    language: str | None = None
-    media: list[MediaSpec] = Field(default_factory=list)
-    options: dict[str, Any] = Field(default_factory=dict)
-    poll: PollSpec | None = None
-
-
-class Draft(BaseModel):
-    """What a community manager writes (YAML or JSON)."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-    author: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    title: str = ""
-    campaign: str | None = Field(
-        default=None, max_length=80, description="utm_campaign of its links (default: the title)"
-    )
-    at: datetime | None = Field(
-        default=None, description="Local time in the brand's zone; now if absent."
-    )
-    variants: dict[str, VariantSpec] = Field(min_length=1)
-
-    @field_validator("variants")
-    @classmethod
-    def _texts(cls, v: dict[str, VariantSpec]) -> dict[str, VariantSpec]:
-        for name, variant in v.items():
-            if not variant.text.strip():
-                raise ValueError(f"the {name} variant has no text")
-        return v
-
-
 def parse_draft(data: Any, config: Any, source: str = "post") -> Draft:
-    try:
-        draft = Draft.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
-    known = {a.key for a in config.accounts}
-    unknown = sorted(set(draft.variants) - known)
-    if unknown:
-        raise ConfigError(
-            source,
-            [f"variants.{u}: no account with this id (known: {sorted(known)})" for u in unknown],
-        )
-    return draft
+    """``data`` as a Draft for ``config``'s accounts; ConfigError naming each faulty field."""
+    from portevoix.publishing.draft import parse_draft as parse
+
+    return parse(data, config, source)
 
 
 def scheduled_utc(draft: Draft, tz: ZoneInfo, now: datetime) -> datetime:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from portevoix.core import mail, settings, store
-from portevoix.core.config import Config
 from portevoix.core.i18n import format_date, t
 from portevoix.core.timeutil import iso, parse_iso
+
+if TYPE_CHECKING:
+    from portevoix.core.config import Config
 
 EXCERPT_CHARS = 240
 

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from portevoix.core import store
-from portevoix.core.config import INBOX_INTENTS
+from portevoix.core.compiled import INBOX_INTENTS
 from portevoix.core.i18n import format_date, t
 from portevoix.core.timeutil import parse_iso
 from portevoix.web.http import Response, redirect
