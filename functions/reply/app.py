@@ -5,38 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from portevoix.core import telemetry
 from portevoix.core.logs import install as redact_secrets
 
 logger = redact_secrets(Logger(service="reply"))
 metrics = Metrics(namespace=telemetry.NAMESPACE, service="reply")
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 _urgent: list[dict[str, Any]] = []  # urgent mentions of the batch being processed
 _filed: list[str] = []  # mentions filed in the batch being processed
 _negative: list[str] = []  # negative mentions of the batch: one surge check for all
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+def record_handler(record: dict[str, Any]) -> None:
     """One stream record; an exception marks only this record as failed."""
-    from portevoix.core import runtime
+    from portevoix.core import runtime, store
     from portevoix.inbox import filing
 
-    image = record.dynamodb.new_image if record.dynamodb else None
-    if (
-        record.event_name is None
-        or record.event_name.name != "INSERT"
-        or not image
-        or image.get("SK") != "MENTION"
-    ):
+    raw = (record.get("dynamodb") or {}).get("NewImage")
+    if record.get("eventName") != "INSERT" or not raw or raw.get("SK") != {"S": "MENTION"}:
         return  # updates and other entities are not new mentions
-    filed = filing.handle_new(runtime.config(), dict(image), alert=False)
+    filed = filing.handle_new(runtime.config(), store.from_ddb(raw), alert=False)
     _filed.append(filed["PK"])
     if filed.get("sentiment") == "negative" and not filed.get("own"):
         _negative.append(filed["PK"])
@@ -63,6 +51,29 @@ def _inbound(event: dict[str, Any]) -> dict[str, Any]:
     return {"mentions": created}
 
 
+def _each_record(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each stream record on its own; the failed ones are reported back by sequence number.
+
+    Lambda's ``ReportBatchItemFailures`` contract, written out: Powertools' batch
+    utility imports asyncio and every event class, a quarter of boto3's import,
+    at each cold start. A batch where every record failed raises, so that Lambda
+    bisects it (``BisectBatchOnFunctionError``).
+    """
+    failures: list[dict[str, str]] = []
+    first: Exception | None = None
+    for record in records:
+        try:
+            record_handler(record)
+        except Exception as exc:  # noqa: BLE001 - this record comes back alone
+            sequence = str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
+            logger.exception("record failed", extra={"sequence": sequence})
+            failures.append({"itemIdentifier": sequence})
+            first = first or exc
+    if records and len(failures) == len(records):
+        raise RuntimeError(f"all {len(records)} records of the batch failed") from first
+    return {"batchItemFailures": failures}
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -76,9 +87,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     _urgent.clear()
     _filed.clear()
     _negative.clear()
-    result = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    result = _each_record(records)
     if _negative:  # the hour's negative count is up to date: one surge check per batch
         from portevoix.inbox import crisis
 
