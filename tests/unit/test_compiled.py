@@ -183,3 +183,25 @@ def test_the_functions_read_it_without_importing_pydantic() -> None:
             env={"POWERTOOLS_SERVICE_NAME": "test", "AWS_DEFAULT_REGION": "eu-west-3"},
         ).stdout
         assert out.strip() == "[]", f"{app.parent.name} imports {out.strip()}"
+
+
+def test_without_its_source_the_code_trusts_no_compiled_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    compiled.stamp.cache_clear()
+    real = compiled.stamp()
+    assert real.startswith(f"{compiled.FORMAT}-")
+
+    def unreadable(self: Path) -> bytes:
+        raise FileNotFoundError(self)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
+    try:
+        compiled.stamp.cache_clear()
+        first = compiled.stamp()
+        compiled.stamp.cache_clear()
+        assert "unknown" in first and compiled.stamp() != first != real
+    finally:
+        compiled.stamp.cache_clear()
