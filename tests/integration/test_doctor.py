@@ -63,6 +63,9 @@ def deployed(aws: Any, api: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, A
         "ApprovalApiUrl": "https://abc.execute-api.eu-west-3.amazonaws.com",
         "FailedInvocationsQueueUrl": queue,
     }
+    from portevoix_local.stack import create_table
+
+    create_table(outputs["TableName"])
     aws.client("cloudformation").create_stack(
         StackName=STACK,
         TemplateBody=json.dumps(
@@ -93,6 +96,11 @@ def test_a_healthy_stack_passes_every_check(deployed: dict[str, Any]) -> None:
         assert expected in names
     sandbox = next(c for c in checks if c.name == "sandbox")
     assert sandbox.warning and "Request production access" in sandbox.todo  # moto: a sandbox
+    # The parameter was put by hand: the doctor validated it, and the functions' cold
+    # starts will read it compiled from the stack's table.
+    from portevoix.core import store
+
+    assert len(store.query("CONFIG#COMPILED", "0", "~")) == 1
 
 
 def test_an_unverified_sender_a_disabled_schedule_and_a_bad_token_fail_and_nothing_else(
