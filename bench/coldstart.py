@@ -109,7 +109,7 @@ def job_imports(app: Path) -> dict[str, list[str]]:
         return found
 
     if not jobs:
-        return {"": sorted(_imports(tree))}
+        return {"": lazy_imports(app)}
     handler = closure("lambda_handler", set())
     return {job: sorted(top | handler | closure(fn, set())) for job, fn in jobs.items()}
 

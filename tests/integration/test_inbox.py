@@ -101,6 +101,16 @@ def test_one_bad_record_fails_alone(seeded: Any) -> None:
     assert mention("Porte-voix livre")["status"] == "needs_reply"
 
 
+def test_a_batch_where_every_record_fails_raises_so_that_lambda_bisects_it(seeded: Any) -> None:
+    from portevoix_local.stack import LambdaContext
+
+    _, pump = seeded
+    broken = dict(pump.records()[0])
+    broken["dynamodb"] = {**broken["dynamodb"], "NewImage": {"SK": {"S": "MENTION"}}}
+    with pytest.raises(RuntimeError, match="all 1 records of the batch failed"):
+        reply({"Records": [broken]}, LambdaContext("r"))
+
+
 def test_the_batched_inbox_email_lists_what_needs_a_reply_once(seeded: Any) -> None:
     config, pump = seeded
     pump.pump(reply)

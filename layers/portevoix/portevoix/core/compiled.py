@@ -73,8 +73,6 @@ def read_file(path: str) -> str:
 
 
 # --- Methods shared by the pydantic models and the compiled sections -----------------------
-
-
 # No annotations in these: pydantic would take them for fields.
 
 
@@ -214,7 +212,6 @@ class Config(Section, ConfigMethods):
         everyone = fields["accounts"]
         super().__init__({**fields, "accounts": [a for a in everyone if a.enabled]}, set_fields)
         self.__dict__["_all_accounts"] = list(everyone)
-        self.__dict__["compiled"] = None
 
     @property
     def fingerprint(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from portevoix.core import aws, compiled
 from portevoix.core.errors import ConfigError
 
-# A compiled form nobody read for this long is dropped (the next reader makes it again).
+# A compiled form is dropped this long after it was made (the next reader makes it again).
 COMPILED_KEEP = timedelta(days=30)
 
 _by_hash: dict[str, Any] = {}
@@ -59,12 +59,11 @@ def config() -> Any:
 
 def _read(text: str, source: str, digest: str, shared: bool) -> Any:
     """``text`` as sections: its compiled form from the table, else validated here (and kept)."""
-    from portevoix.core import store
-
-    key = store.compiled_config_key(compiled.stamp(), digest)
     if shared:
+        from portevoix.core import store
+
         try:
-            found = store.batch_get([key])
+            found = store.batch_get([store.compiled_config_key(compiled.stamp(), digest)])
             if found:
                 return compiled.load(found[0]["compiled"])
         except Exception as exc:  # noqa: BLE001 - the table only saves time: validate instead
